@@ -1,0 +1,7 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { loadConfig } from './src/config/app-config';
+import { dataSourceOptions } from './src/database/data-source-options';
+
+/** The DataSource of the TypeORM CLI (`npm run migration:*`), on the app's own configuration. */
+export default new DataSource(dataSourceOptions(loadConfig(process.env).DATABASE_PATH));

@@ -1,0 +1,71 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { ApiToken } from './api-token.entity';
+import { hashSecret, newSecret } from './secret-token';
+import type { User } from './user.entity';
+
+/** Recognizable in logs and secret scanners, like GitHub's `ghp_`. */
+const TOKEN_PREFIX = 'lbt_';
+/** lastUsedAt is refreshed at most this often, so scripts do not cause a write per request. */
+const TOUCH_INTERVAL_MS = 60 * 1000;
+
+export interface ApiTokenView {
+  id: number;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+}
+
+export function toApiTokenView(token: ApiToken): ApiTokenView {
+  return {
+    id: token.id,
+    name: token.name,
+    createdAt: token.createdAt.toISOString(),
+    lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+  };
+}
+
+@Injectable()
+export class ApiTokensService {
+  constructor(@InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>) {}
+
+  /** Creates a token; the secret is returned this once and never stored. */
+  async create(user: User, name: string): Promise<{ token: ApiToken; secret: string }> {
+    const secret = newSecret(TOKEN_PREFIX);
+    const token = await this.tokens.save(
+      this.tokens.create({
+        userId: user.id,
+        name,
+        secretHash: hashSecret(secret),
+        createdAt: new Date(),
+        lastUsedAt: null,
+      }),
+    );
+    return { token, secret };
+  }
+
+  list(user: User): Promise<ApiToken[]> {
+    return this.tokens.find({ where: { userId: user.id }, order: { id: 'DESC' } });
+  }
+
+  async revoke(user: User, id: number): Promise<void> {
+    const { affected } = await this.tokens.delete({ id, userId: user.id });
+    if (!affected) throw new NotFoundException(`No API token ${id}`);
+  }
+
+  /** The user a bearer secret belongs to, or null. */
+  async authenticate(secret: string): Promise<User | null> {
+    if (!secret.startsWith(TOKEN_PREFIX)) return null;
+    const token = await this.tokens.findOne({
+      where: { secretHash: hashSecret(secret) },
+      relations: { user: true },
+    });
+    if (!token?.user) return null;
+    const now = new Date();
+    if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
+      await this.tokens.update({ id: token.id }, { lastUsedAt: now });
+    }
+    return token.user;
+  }
+}

@@ -1,0 +1,78 @@
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { timingSafeEqual } from 'node:crypto';
+import { ApiTokensService } from './api-tokens.service';
+import type { Authentication, AuthenticatedRequest } from './authenticated-request';
+import { IS_PUBLIC } from './public.decorator';
+import { ROLES } from './roles.decorator';
+import { readSessionCookie } from './session-cookie';
+import type { Session } from './session.entity';
+import { SessionsService } from './sessions.service';
+import type { UserRole } from './user.entity';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-csrf-token';
+/** The hidden field HTML forms carry the CSRF token in. */
+export const CSRF_FIELD = '_csrf';
+
+/**
+ * Every route needs a signed-in user unless marked @Public(): by an API token
+ * (`Authorization: Bearer`) or by the session cookie, which for writes must come with the
+ * session's CSRF token.
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessionsService: SessionsService,
+    private readonly apiTokensService: ApiTokensService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const auth = await this.authenticate(request);
+    if (!auth) throw new UnauthorizedException('Sign in, or send an API token as Authorization: Bearer');
+    if (auth.session && !SAFE_METHODS.has(request.method)) {
+      this.checkCsrf(request, auth.session);
+    }
+    const roles = this.reflector.getAllAndOverride<UserRole[] | undefined>(ROLES, targets);
+    if (roles && !roles.includes(auth.user.role)) {
+      throw new ForbiddenException('Your role does not allow this');
+    }
+    request.auth = auth;
+    return true;
+  }
+
+  private async authenticate(request: AuthenticatedRequest): Promise<Authentication | null> {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) {
+      const [scheme, secret] = authorization.split(' ');
+      if (scheme?.toLowerCase() !== 'bearer' || !secret) return null;
+      const user = await this.apiTokensService.authenticate(secret);
+      return user ? { user } : null;
+    }
+    const token = readSessionCookie(request);
+    const session = token ? await this.sessionsService.resume(token) : null;
+    return session?.user ? { user: session.user, session } : null;
+  }
+
+  private checkCsrf(request: AuthenticatedRequest, session: Session): void {
+    const body = request.body as Record<string, unknown> | undefined;
+    const given = request.headers[CSRF_HEADER] ?? body?.[CSRF_FIELD];
+    const expected = Buffer.from(session.csrfToken);
+    const valid =
+      typeof given === 'string' &&
+      Buffer.byteLength(given) === expected.length &&
+      timingSafeEqual(Buffer.from(given), expected);
+    if (!valid) throw new ForbiddenException('Missing or invalid CSRF token (send it as X-CSRF-Token)');
+  }
+}

@@ -1,0 +1,27 @@
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { hashPassword, verifyPassword } from './password';
+import { SessionsService, StartedSession } from './sessions.service';
+import { UsersService } from './users.service';
+
+@Injectable()
+export class AuthService {
+  /** Checked against when the email is unknown, so both failures take as long. */
+  private readonly decoyHash = hashPassword('not a password of anyone');
+
+  constructor(
+    private readonly usersService: UsersService,
+    private readonly sessionsService: SessionsService,
+  ) {}
+
+  /**
+   * Signs a user in with a brand-new session (the id is never reused from before sign-in),
+   * ending the session the browser had, if any.
+   */
+  async login(email: string, password: string, previousToken?: string): Promise<StartedSession> {
+    const user = await this.usersService.findByEmail(email);
+    const valid = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash));
+    if (!user || !valid) throw new UnauthorizedException('Wrong email or password');
+    if (previousToken) await this.sessionsService.end(previousToken);
+    return this.sessionsService.start(user);
+  }
+}

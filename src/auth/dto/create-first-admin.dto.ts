@@ -1,0 +1,22 @@
+import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { RequiredText } from '../../validation/text.decorators';
+
+export const PASSWORD_MIN_LENGTH = 10;
+
+export class CreateFirstAdminDto {
+  @IsString()
+  @MaxLength(200)
+  token!: string;
+
+  @IsEmail({}, { message: 'email must be an email address' })
+  @MaxLength(254)
+  email!: string;
+
+  @RequiredText(100)
+  name!: string;
+
+  @IsString()
+  @MinLength(PASSWORD_MIN_LENGTH, { message: `password must be at least ${PASSWORD_MIN_LENGTH} characters` })
+  @MaxLength(1024)
+  password!: string;
+}

@@ -1,0 +1,62 @@
+import { Body, Controller, Get, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { Request, Response } from 'express';
+import { CreateFirstAdminDto, PASSWORD_MIN_LENGTH } from './dto/create-first-admin.dto';
+import { Public } from './public.decorator';
+import { setSessionCookie } from './session-cookie';
+import { SessionsService } from './sessions.service';
+import { SetupService } from './setup.service';
+
+/** The page behind the one-time setup link: whoever opens it first creates the first admin. */
+@Public()
+@Controller('admin/setup')
+export class SetupController {
+  constructor(
+    private readonly setupService: SetupService,
+    private readonly sessionsService: SessionsService,
+  ) {}
+
+  @Get()
+  show(@Query('token') token: unknown, @Res() response: Response): void {
+    this.renderForm(response, { token, values: {}, errors: {} });
+  }
+
+  /** A plain HTML form post: field errors are shown next to the fields, not as JSON. */
+  @Post()
+  async submit(
+    @Body() body: Record<string, unknown>,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    const form = plainToInstance(CreateFirstAdminDto, {
+      token: body.token,
+      email: body.email,
+      name: body.name,
+      password: body.password,
+    });
+    const errors = Object.fromEntries(
+      (await validate(form)).map((error) => [error.property, Object.values(error.constraints ?? {})[0]]),
+    );
+    if (Object.keys(errors).length > 0 || !this.setupService.isValidToken(form.token)) {
+      this.renderForm(response, { token: form.token, values: { email: form.email, name: form.name }, errors });
+      return;
+    }
+    const { token: setupToken, ...admin } = form;
+    const user = await this.setupService.createFirstAdmin(setupToken, admin);
+    const { token } = await this.sessionsService.start(user);
+    setSessionCookie(request, response, token);
+    response.render('pages/setup-done', { title: 'Welcome to Liveblog', user });
+  }
+
+  private renderForm(
+    response: Response,
+    page: { token: unknown; values: Record<string, unknown>; errors: Record<string, unknown> },
+  ): void {
+    if (!this.setupService.isValidToken(page.token)) {
+      response.status(HttpStatus.NOT_FOUND).render('pages/setup-used', { title: 'Setup link not valid' });
+      return;
+    }
+    response.render('pages/setup', { title: 'Create the first admin', passwordMinLength: PASSWORD_MIN_LENGTH, ...page });
+  }
+}

@@ -1,0 +1,27 @@
+import { Check, Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+export const USER_ROLES = ['admin', 'editor'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+@Entity('users')
+@Check(`"role" IN ('admin', 'editor')`)
+export class User {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  /** Stored lower-cased and trimmed, so sign-in is case-insensitive and unique. */
+  @Column({ type: 'varchar', length: 254, unique: true })
+  email!: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 10 })
+  role!: UserRole;
+
+  @Column({ type: 'varchar', length: 255 })
+  passwordHash!: string;
+
+  @Column({ type: 'datetime' })
+  createdAt!: Date;
+}

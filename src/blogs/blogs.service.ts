@@ -1,0 +1,64 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Like, Repository } from 'typeorm';
+import { Transactions } from '../database/transactions';
+import { isUniqueViolation } from '../database/sqlite-errors';
+import { Blog } from './blog.entity';
+import { CreateBlogDto } from './dto/create-blog.dto';
+import { UpdateBlogDto } from './dto/update-blog.dto';
+import { firstFreeSlug, slugFromTitle } from './slug';
+
+@Injectable()
+export class BlogsService {
+  constructor(
+    @InjectRepository(Blog) private readonly blogs: Repository<Blog>,
+    private readonly transactions: Transactions,
+  ) {}
+
+  /** Live blogs first ('live' sorts after 'ended'), then the newest. */
+  list(): Promise<Blog[]> {
+    return this.blogs.find({ order: { status: 'DESC', createdAt: 'DESC', id: 'DESC' } });
+  }
+
+  async findBySlug(slug: string): Promise<Blog> {
+    const blog = await this.blogs.findOneBy({ slug: slug.normalize('NFC').toLowerCase() });
+    if (!blog) throw new NotFoundException(`No blog with the slug "${slug}"`);
+    return blog;
+  }
+
+  async create(dto: CreateBlogDto): Promise<Blog> {
+    try {
+      return await this.transactions.run(async (manager) => {
+        const slug = dto.slug ?? (await this.freeSlugFor(dto.title, manager.getRepository(Blog)));
+        const now = new Date();
+        return manager.save(
+          manager.create(Blog, {
+            slug,
+            title: dto.title,
+            description: dto.description ?? '',
+            status: 'live',
+            createdAt: now,
+            updatedAt: now,
+          }),
+        );
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictException(`The slug "${dto.slug}" is already taken`);
+      }
+      throw error;
+    }
+  }
+
+  async update(slug: string, dto: UpdateBlogDto): Promise<Blog> {
+    const blog = await this.findBySlug(slug);
+    Object.assign(blog, dto, { updatedAt: new Date() });
+    return this.blogs.save(blog);
+  }
+
+  private async freeSlugFor(title: string, blogs: Repository<Blog>): Promise<string> {
+    const base = slugFromTitle(title);
+    const similar = await blogs.find({ select: { slug: true }, where: { slug: Like(`${base}%`) } });
+    return firstFreeSlug(base, new Set(similar.map((blog) => blog.slug)));
+  }
+}

@@ -1,0 +1,23 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * Runs database transactions one after another.
+ *
+ * better-sqlite3 gives TypeORM a single connection, so two transactions started concurrently
+ * would interleave their statements on it (the second becoming a savepoint of the first).
+ * Queuing them keeps each one atomic and isolated. A unit of work must not wait on anything
+ * but the database (no hashing, no network), or it holds up every other write.
+ */
+@Injectable()
+export class Transactions {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const result = this.tail.then(() => this.dataSource.transaction(work));
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}

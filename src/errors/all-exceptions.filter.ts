@@ -1,0 +1,75 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+
+export interface ErrorBody {
+  statusCode: number;
+  message: string | string[];
+  error: string;
+  [detail: string]: unknown;
+}
+
+/** Errors raised by Express middleware (body-parser) carry an HTTP status and a safe message. */
+interface HttpError {
+  status: number;
+  expose?: boolean;
+  type?: string;
+  message: string;
+}
+
+const CLIENT_ERROR_MESSAGES: Record<string, string> = {
+  'entity.too.large': 'The request body is too large',
+  'entity.parse.failed': 'The request body is not valid JSON',
+  'encoding.unsupported': 'The request body has an unsupported encoding',
+  'charset.unsupported': 'The request body has an unsupported charset',
+};
+
+function isHttpError(error: unknown): error is HttpError {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
+}
+
+function errorBody(statusCode: number, message: string | string[]): ErrorBody {
+  return { statusCode, message, error: STATUS_CODES[statusCode] ?? 'Error' };
+}
+
+/**
+ * Every error leaves as the contract's JSON `{statusCode, message, error}`. Client errors
+ * keep their status and message; anything else is a bug: logged with its stack and the
+ * request id, answered as a bare 500.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<Request & { id?: unknown }>();
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toErrorBody(exception, request);
+    // A stream that has started cannot change its status; the connection just ends.
+    if (response.headersSent) {
+      response.end();
+      return;
+    }
+    response.status(body.statusCode).json(body);
+  }
+
+  private toErrorBody(exception: unknown, request: Request & { id?: unknown }): ErrorBody {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const answer = exception.getResponse();
+      return typeof answer === 'string'
+        ? errorBody(status, answer)
+        : { ...errorBody(status, exception.message), ...(answer as Partial<ErrorBody>) };
+    }
+    if (isHttpError(exception)) {
+      const message = CLIENT_ERROR_MESSAGES[exception.type ?? ''] ?? (exception.expose ? exception.message : undefined);
+      return errorBody(exception.status, message ?? STATUS_CODES[exception.status] ?? 'Bad request');
+    }
+    this.logger.error(
+      { err: exception, requestId: request.id, method: request.method, url: request.originalUrl },
+      'Unhandled error',
+    );
+    return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error');
+  }
+}

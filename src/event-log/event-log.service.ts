@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, MoreThan, Repository } from 'typeorm';
+import { LogEvent, LogEventType } from './log-event.entity';
+
+export interface NewLogEvent {
+  blogId: number;
+  type: LogEventType;
+  postId: number;
+  data: object;
+}
+
+/** The durable event log (outbox): appended in the writer's transaction, read by streams. */
+@Injectable()
+export class EventLog {
+  constructor(@InjectRepository(LogEvent) private readonly events: Repository<LogEvent>) {}
+
+  /** Appends within the caller's transaction, so the change and its event commit together. */
+  append(manager: EntityManager, event: NewLogEvent): Promise<LogEvent> {
+    return manager.save(
+      manager.create(LogEvent, {
+        blogId: event.blogId,
+        type: event.type,
+        postId: event.postId,
+        payload: JSON.stringify(event.data),
+        createdAt: new Date(),
+      }),
+    );
+  }
+
+  /** The id of the newest event of the whole log, 0 when it is empty. */
+  async newestId(manager: EntityManager = this.events.manager): Promise<number> {
+    const row = await manager
+      .createQueryBuilder(LogEvent, 'event')
+      .select('MAX(event.id)', 'newest')
+      .getRawOne<{ newest: number | null }>();
+    return row?.newest ?? 0;
+  }
+
+  /** One page of a blog's events newer than `afterId`, oldest first. */
+  readAfter(blogId: number, afterId: number, limit: number): Promise<LogEvent[]> {
+    return this.events.find({
+      where: { blogId, id: MoreThan(afterId) },
+      order: { id: 'ASC' },
+      take: limit,
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import { Logger } from '@nestjs/common';
+import { SetupService } from './auth/setup.service';
+import { InvalidConfigError, loadConfig } from './config/app-config';
+import { createApp } from './http-app';
+
+/** The contract gives a stopping server 10 s; leave a margin for the process to exit. */
+const SHUTDOWN_DEADLINE_MS = 9000;
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const app = await createApp(config);
+  await app.listen(config.PORT, config.HOST);
+  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  const logger = new Logger('Liveblog');
+  logger.log(`Liveblog is serving on ${url}`);
+  app.get(SetupService).announceSetupLink(url);
+
+  // Not Nest's enableShutdownHooks: it re-raises the signal, and the contract asks for exit 0.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal}: stopping`);
+    setTimeout(() => {
+      logger.error('Shutdown took too long; exiting anyway');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((error: unknown) => {
+  // A bad configuration is the admin's to fix: one line naming the variable, no stack trace.
+  console.error(error instanceof InvalidConfigError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,30 @@
+import type { Post } from './post.entity';
+
+/** An entry as the API and the stream show it (contract: `Post`). */
+export interface PostView {
+  id: number;
+  blogId: number;
+  body: string;
+  html: string;
+  author: { id: number; name: string };
+  pinned: boolean;
+  keyEvent: boolean;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export function toPostView(post: Post): PostView {
+  return {
+    id: post.id,
+    blogId: post.blogId,
+    body: post.body,
+    html: post.html,
+    author: { id: post.author.id, name: post.author.name },
+    pinned: post.pinned,
+    keyEvent: post.keyEvent,
+    createdAt: post.createdAt.toISOString(),
+    updatedAt: post.updatedAt.toISOString(),
+    version: post.version,
+  };
+}

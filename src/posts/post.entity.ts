@@ -1,0 +1,58 @@
+import {
+  Check,
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
+import { User } from '../auth/user.entity';
+import { Blog } from '../blogs/blog.entity';
+
+/** One entry of a live blog. Deleting an entry removes its row; the event log keeps the history. */
+@Entity('posts')
+@Index('IDX_posts_blog_newest', ['blogId', 'id'])
+@Check(`"version" >= 1`)
+export class Post {
+  @PrimaryGeneratedColumn()
+  id!: number;
+
+  @Column({ type: 'integer' })
+  blogId!: number;
+
+  @ManyToOne(() => Blog, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'blogId' })
+  blog?: Blog;
+
+  @Index()
+  @Column({ type: 'integer' })
+  authorId!: number;
+
+  @ManyToOne(() => User, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'authorId' })
+  author!: User;
+
+  /** The editor's Markdown source. */
+  @Column({ type: 'text' })
+  body!: string;
+
+  /** `body` rendered and sanitized once, at write time. */
+  @Column({ type: 'text' })
+  html!: string;
+
+  @Column({ type: 'boolean', default: false })
+  pinned!: boolean;
+
+  @Column({ type: 'boolean', default: false })
+  keyEvent!: boolean;
+
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
+
+  @Column({ type: 'datetime' })
+  createdAt!: Date;
+
+  @Column({ type: 'datetime' })
+  updatedAt!: Date;
+}

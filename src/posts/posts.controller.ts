@@ -1,0 +1,43 @@
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { CurrentUser } from '../auth/current-user.decorator';
+import { Public } from '../auth/public.decorator';
+import { User } from '../auth/user.entity';
+import { IdParam } from '../validation/id-param.pipe';
+import { CreatePostDto } from './dto/create-post.dto';
+import { ListPostsQuery } from './dto/list-posts.query';
+import { UpdatePostDto } from './dto/update-post.dto';
+import { PostPage, PostsService, PostWrite } from './posts.service';
+
+@Controller('api/blogs/:slug/posts')
+export class PostsController {
+  constructor(private readonly postsService: PostsService) {}
+
+  @Public()
+  @Get()
+  list(@Param('slug') slug: string, @Query() query: ListPostsQuery): Promise<PostPage> {
+    return this.postsService.list(slug, query);
+  }
+
+  @Post()
+  create(
+    @Param('slug') slug: string,
+    @CurrentUser() user: User,
+    @Body() dto: CreatePostDto,
+  ): Promise<PostWrite> {
+    return this.postsService.create(slug, user, dto);
+  }
+
+  @Patch(':id')
+  update(
+    @Param('slug') slug: string,
+    @IdParam() id: number,
+    @Body() dto: UpdatePostDto,
+  ): Promise<PostWrite> {
+    return this.postsService.update(slug, id, dto);
+  }
+
+  @Delete(':id')
+  remove(@Param('slug') slug: string, @IdParam() id: number): Promise<{ eventId: number }> {
+    return this.postsService.remove(slug, id);
+  }
+}

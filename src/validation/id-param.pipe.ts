@@ -1,0 +1,17 @@
+import { BadRequestException, Injectable, Param, PipeTransform } from '@nestjs/common';
+
+/** A route id: a positive integer, else 400 (contract: `/posts/abc` is 400, an unknown id 404). */
+@Injectable()
+export class PositiveIntPipe implements PipeTransform<string, number> {
+  constructor(private readonly name: string) {}
+
+  transform(value: string): number {
+    const id = /^[1-9]\d{0,15}$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(id)) {
+      throw new BadRequestException(`${this.name} must be a positive integer`);
+    }
+    return id;
+  }
+}
+
+export const IdParam = (name = 'id') => Param(name, new PositiveIntPipe(name));
