@@ -19,7 +19,6 @@ interface HttpError {
 
 const CLIENT_ERROR_MESSAGES: Record<string, string> = {
   'entity.too.large': 'The request body is too large',
-  'entity.parse.failed': 'The request body is not valid JSON',
   'encoding.unsupported': 'The request body has an unsupported encoding',
   'charset.unsupported': 'The request body has an unsupported charset',
 };

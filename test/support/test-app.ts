@@ -1,0 +1,49 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../../src/config/app-config';
+import { createApp } from '../../src/http-app';
+
+export interface TestApp {
+  app: NestExpressApplication;
+  /** Base URL of the listening server, e.g. http://127.0.0.1:41234 */
+  url: string;
+  databasePath: string;
+  database: DataSource;
+  close(): Promise<void>;
+}
+
+/** A fresh folder for one test's SQLite file. */
+export function makeDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'liveblog-test-'));
+}
+
+export function removeDataDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The real app on a real SQLite file, listening on a free loopback port. */
+export async function startTestApp(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  const config = loadConfig({
+    DATABASE_PATH: join(dataDir, 'liveblog.sqlite'),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const app = await createApp(config);
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    url,
+    databasePath: config.DATABASE_PATH,
+    database: app.get(DataSource),
+    close: () => app.close(),
+  };
+}
