@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -24,6 +24,7 @@ export class SetupController {
 
   /** A plain HTML form post: field errors are shown next to the fields, not as JSON. */
   @Post()
+  @HttpCode(HttpStatus.OK)
   async submit(
     @Body() body: Record<string, unknown>,
     @Req() request: Request,
@@ -39,6 +40,7 @@ export class SetupController {
       (await validate(form)).map((error) => [error.property, Object.values(error.constraints ?? {})[0]]),
     );
     if (Object.keys(errors).length > 0 || !this.setupService.isValidToken(form.token)) {
+      response.status(HttpStatus.BAD_REQUEST);
       this.renderForm(response, { token: form.token, values: { email: form.email, name: form.name }, errors });
       return;
     }

@@ -1,5 +1,5 @@
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
-import { RequiredText } from '../../validation/text.decorators';
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { EmailAddress, RequiredText } from '../../validation/text.decorators';
 
 export const PASSWORD_MIN_LENGTH = 10;
 
@@ -8,8 +8,7 @@ export class CreateFirstAdminDto {
   @MaxLength(200)
   token!: string;
 
-  @IsEmail({}, { message: 'email must be an email address' })
-  @MaxLength(254)
+  @EmailAddress()
   email!: string;
 
   @RequiredText(100)

@@ -1,9 +1,8 @@
-import { IsEmail, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
+import { EmailAddress } from '../../validation/text.decorators';
 
 export class LoginDto {
-  @IsString()
-  @IsEmail({}, { message: 'email must be an email address' })
-  @MaxLength(254)
+  @EmailAddress()
   email!: string;
 
   // Bounded so nobody can make the server hash a megabyte.
