@@ -9,7 +9,9 @@ function printedSetupLink(testApp: TestApp): string | undefined {
   const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   try {
     testApp.app.get(SetupService).announceSetupLink(testApp.url);
-    const line = warn.mock.calls.map(([message]) => String(message)).find((m) => m.includes('/admin/setup'));
+    const line = warn.mock.calls
+      .map(([message]) => String(message))
+      .find((m) => m.includes('/admin/setup'));
     return line?.match(/https?:\/\/\S+/)?.[0];
   } finally {
     warn.mockRestore();
@@ -43,7 +45,12 @@ describe('Accounts and authentication', () => {
         .post('/api/auth/login')
         .send({ email: 'chief@example.test', password: 'bootstrap-secret' })
         .expect(200);
-      expect(response.body.user).toEqual({ id: expect.any(Number), email: 'chief@example.test', name: 'Admin', role: 'admin' });
+      expect(response.body.user).toEqual({
+        id: expect.any(Number),
+        email: 'chief@example.test',
+        name: 'Admin',
+        role: 'admin',
+      });
       expect(printedSetupLink(testApp)).toBeUndefined();
 
       await testApp.close();
@@ -57,7 +64,12 @@ describe('Accounts and authentication', () => {
       const link = printedSetupLink(testApp);
       expect(link).toMatch(new RegExp(`^${testApp.url}/admin/setup\\?token=[\\w-]{43}$`));
       const token = new URL(link!).searchParams.get('token');
-      const admin = { token, email: 'first@example.test', name: 'First Admin', password: 'a long password' };
+      const admin = {
+        token,
+        email: 'first@example.test',
+        name: 'First Admin',
+        password: 'a long password',
+      };
 
       const page = await request(link!).get('').expect(200);
       expect(page.text).toContain('Create the first admin');
@@ -66,7 +78,10 @@ describe('Accounts and authentication', () => {
       expect(created.body.user).toMatchObject({ email: 'first@example.test', role: 'admin' });
       expect(cookieOf(created)).toBeDefined();
 
-      const again = await api().post('/api/auth/setup').send({ ...admin, email: 'second@example.test' }).expect(403);
+      const again = await api()
+        .post('/api/auth/setup')
+        .send({ ...admin, email: 'second@example.test' })
+        .expect(403);
       expect(again.body.message).toBe('This setup link is invalid or has already been used');
       await request(link!).get('').expect(404);
       expect(printedSetupLink(testApp)).toBeUndefined();
@@ -76,7 +91,11 @@ describe('Accounts and authentication', () => {
       testApp = await startTestApp(dataDir);
       const token = new URL(printedSetupLink(testApp)!).searchParams.get('token')!;
 
-      const invalid = await api().post('/admin/setup').type('form').send({ token, email: 'nope', name: 'Ann', password: 'short' }).expect(400);
+      const invalid = await api()
+        .post('/admin/setup')
+        .type('form')
+        .send({ token, email: 'nope', name: 'Ann', password: 'short' })
+        .expect(400);
       expect(invalid.text).toContain('email must be an email address');
       expect(invalid.text).toContain('password must be at least 10 characters');
 
@@ -86,10 +105,17 @@ describe('Accounts and authentication', () => {
         .send({ token, email: 'ann@example.test', name: 'Ann', password: 'a long password' })
         .expect(200);
       expect(done.text).toContain('Welcome, Ann');
-      const me = await api().get('/api/auth/me').set('Cookie', cookieOf(done).split(';')[0]).expect(200);
+      const me = await api()
+        .get('/api/auth/me')
+        .set('Cookie', cookieOf(done).split(';')[0])
+        .expect(200);
       expect(me.body.user).toMatchObject({ email: 'ann@example.test', role: 'admin' });
 
-      await api().post('/admin/setup').type('form').send({ token, email: 'eve@example.test', name: 'Eve', password: 'a long password' }).expect(404);
+      await api()
+        .post('/admin/setup')
+        .type('form')
+        .send({ token, email: 'eve@example.test', name: 'Eve', password: 'a long password' })
+        .expect(404);
       const [{ users }] = await testApp.database.query('SELECT COUNT(*) AS users FROM users');
       expect(users).toBe(1);
     });
@@ -111,7 +137,10 @@ describe('Accounts and authentication', () => {
 
     it('should sign in with an HttpOnly, SameSite=Lax session cookie and a CSRF token', async () => {
       const user = await createUser(testApp, { email: 'kim@example.test' });
-      const response = await api().post('/api/auth/login').send({ email: ' KIM@example.test', password: PASSWORD }).expect(200);
+      const response = await api()
+        .post('/api/auth/login')
+        .send({ email: ' KIM@example.test', password: PASSWORD })
+        .expect(200);
       expect(response.body).toEqual({
         user: { id: user.id, email: 'kim@example.test', name: user.name, role: 'editor' },
         csrfToken: expect.stringMatching(/^[\w-]{43}$/),
@@ -125,9 +154,19 @@ describe('Accounts and authentication', () => {
 
     it('should answer 401 for a wrong password and for an unknown email, alike', async () => {
       const user = await createUser(testApp);
-      const wrong = await api().post('/api/auth/login').send({ email: user.email, password: 'wrong password' }).expect(401);
-      const unknown = await api().post('/api/auth/login').send({ email: 'nobody@example.test', password: PASSWORD }).expect(401);
-      expect(wrong.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Wrong email or password' });
+      const wrong = await api()
+        .post('/api/auth/login')
+        .send({ email: user.email, password: 'wrong password' })
+        .expect(401);
+      const unknown = await api()
+        .post('/api/auth/login')
+        .send({ email: 'nobody@example.test', password: PASSWORD })
+        .expect(401);
+      expect(wrong.body).toEqual({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'Wrong email or password',
+      });
       expect(unknown.body).toEqual(wrong.body);
       expect(wrong.headers['set-cookie']).toBeUndefined();
     });
@@ -141,7 +180,10 @@ describe('Accounts and authentication', () => {
 
     it('should give a new session at each sign-in and end the one the browser had', async () => {
       const user = await createUser(testApp);
-      const first = await api().post('/api/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+      const first = await api()
+        .post('/api/auth/login')
+        .send({ email: user.email, password: PASSWORD })
+        .expect(200);
       const firstCookie = cookieOf(first).split(';')[0];
       const second = await api()
         .post('/api/auth/login')
@@ -163,7 +205,9 @@ describe('Accounts and authentication', () => {
       await client.agent.get('/api/auth/me').expect(200);
       await client.agent.post('/api/auth/logout').set('X-CSRF-Token', client.csrfToken).expect(204);
       await client.agent.get('/api/auth/me').expect(401);
-      const [{ sessions }] = await testApp.database.query('SELECT COUNT(*) AS sessions FROM sessions');
+      const [{ sessions }] = await testApp.database.query(
+        'SELECT COUNT(*) AS sessions FROM sessions',
+      );
       expect(sessions).toBe(0);
     });
   });
@@ -181,13 +225,25 @@ describe('Accounts and authentication', () => {
         error: 'Forbidden',
         message: 'Missing or invalid CSRF token (send it as X-CSRF-Token)',
       });
-      await client.agent.post('/api/blogs').set('X-CSRF-Token', 'forged').send({ title: 'Forged' }).expect(403);
+      await client.agent
+        .post('/api/blogs')
+        .set('X-CSRF-Token', 'forged')
+        .send({ title: 'Forged' })
+        .expect(403);
       const other = await signIn(testApp, await createUser(testApp));
-      await client.agent.post('/api/blogs').set('X-CSRF-Token', other.csrfToken).send({ title: 'Other' }).expect(403);
+      await client.agent
+        .post('/api/blogs')
+        .set('X-CSRF-Token', other.csrfToken)
+        .send({ title: 'Other' })
+        .expect(403);
       const { body } = await api().get('/api/blogs').expect(200);
       expect(body.blogs).toEqual([]);
 
-      await client.agent.post('/api/blogs').set('X-CSRF-Token', client.csrfToken).send({ title: 'With token' }).expect(201);
+      await client.agent
+        .post('/api/blogs')
+        .set('X-CSRF-Token', client.csrfToken)
+        .send({ title: 'With token' })
+        .expect(201);
     });
 
     it('should let cookie-authenticated reads through without a CSRF token', async () => {
@@ -197,7 +253,11 @@ describe('Accounts and authentication', () => {
 
     it('should not ask bearer-token writes for a CSRF token', async () => {
       const token = await createApiToken(await signIn(testApp, await createUser(testApp)));
-      await api().post('/api/blogs').auth(token, { type: 'bearer' }).send({ title: 'Scripted' }).expect(201);
+      await api()
+        .post('/api/blogs')
+        .auth(token, { type: 'bearer' })
+        .send({ title: 'Scripted' })
+        .expect(201);
     });
   });
 
@@ -208,10 +268,19 @@ describe('Accounts and authentication', () => {
 
     it('should show the secret once, list tokens without it, and stop working once revoked', async () => {
       const client = await signIn(testApp, await createUser(testApp));
-      const created = await client.agent.post('/api/tokens').set('X-CSRF-Token', client.csrfToken).send({ name: 'results feed' }).expect(201);
+      const created = await client.agent
+        .post('/api/tokens')
+        .set('X-CSRF-Token', client.csrfToken)
+        .send({ name: 'results feed' })
+        .expect(201);
       const { token, secret } = created.body;
       expect(secret).toMatch(/^lbt_[\w-]{43}$/);
-      expect(token).toEqual({ id: expect.any(Number), name: 'results feed', createdAt: expect.any(String), lastUsedAt: null });
+      expect(token).toEqual({
+        id: expect.any(Number),
+        name: 'results feed',
+        createdAt: expect.any(String),
+        lastUsedAt: null,
+      });
 
       await api().get('/api/auth/me').auth(secret, { type: 'bearer' }).expect(200);
       const listed = await client.agent.get('/api/tokens').expect(200);
@@ -220,9 +289,15 @@ describe('Accounts and authentication', () => {
       const [{ secretHash }] = await testApp.database.query('SELECT secretHash FROM api_tokens');
       expect(secretHash).not.toContain(secret);
 
-      await client.agent.delete(`/api/tokens/${token.id}`).set('X-CSRF-Token', client.csrfToken).expect(204);
+      await client.agent
+        .delete(`/api/tokens/${token.id}`)
+        .set('X-CSRF-Token', client.csrfToken)
+        .expect(204);
       await api().get('/api/auth/me').auth(secret, { type: 'bearer' }).expect(401);
-      await client.agent.delete(`/api/tokens/${token.id}`).set('X-CSRF-Token', client.csrfToken).expect(404);
+      await client.agent
+        .delete(`/api/tokens/${token.id}`)
+        .set('X-CSRF-Token', client.csrfToken)
+        .expect(404);
     });
 
     it("should not let a user revoke another user's token", async () => {
@@ -230,13 +305,20 @@ describe('Accounts and authentication', () => {
       const secret = await createApiToken(owner);
       const { body } = await owner.agent.get('/api/tokens').expect(200);
       const intruder = await signIn(testApp, await createUser(testApp));
-      await intruder.agent.delete(`/api/tokens/${body.tokens[0].id}`).set('X-CSRF-Token', intruder.csrfToken).expect(404);
+      await intruder.agent
+        .delete(`/api/tokens/${body.tokens[0].id}`)
+        .set('X-CSRF-Token', intruder.csrfToken)
+        .expect(404);
       await api().get('/api/auth/me').auth(secret, { type: 'bearer' }).expect(200);
     });
 
     it('should answer 400 for a token without a name and 401 when signed out', async () => {
       const client = await signIn(testApp, await createUser(testApp));
-      await client.agent.post('/api/tokens').set('X-CSRF-Token', client.csrfToken).send({ name: ' ' }).expect(400);
+      await client.agent
+        .post('/api/tokens')
+        .set('X-CSRF-Token', client.csrfToken)
+        .send({ name: ' ' })
+        .expect(400);
       await api().post('/api/tokens').send({ name: 'x' }).expect(401);
       await api().get('/api/tokens').auth('Basic', { type: 'bearer' }).expect(401);
     });
@@ -246,14 +328,25 @@ describe('Accounts and authentication', () => {
     it('should survive an app restart on the same database file', async () => {
       testApp = await startTestApp(dataDir);
       const user = await createUser(testApp);
-      const login = await api().post('/api/auth/login').send({ email: user.email, password: PASSWORD }).expect(200);
+      const login = await api()
+        .post('/api/auth/login')
+        .send({ email: user.email, password: PASSWORD })
+        .expect(200);
       const cookie = cookieOf(login).split(';')[0];
       await testApp.close();
 
       testApp = await startTestApp(dataDir);
       const me = await api().get('/api/auth/me').set('Cookie', cookie).expect(200);
-      expect(me.body).toEqual({ user: expect.objectContaining({ id: user.id }), csrfToken: login.body.csrfToken });
-      await api().post('/api/blogs').set('Cookie', cookie).set('X-CSRF-Token', login.body.csrfToken).send({ title: 'After restart' }).expect(201);
+      expect(me.body).toEqual({
+        user: expect.objectContaining({ id: user.id }),
+        csrfToken: login.body.csrfToken,
+      });
+      await api()
+        .post('/api/blogs')
+        .set('Cookie', cookie)
+        .set('X-CSRF-Token', login.body.csrfToken)
+        .send({ title: 'After restart' })
+        .expect(201);
     });
   });
 });

@@ -39,7 +39,9 @@ describe('Blogs API', () => {
     it('should keep letters of any script in generated slugs', async () => {
       const blog = await createBlog(testApp, token, { title: '東京マラソン 2026' });
       expect(blog.slug).toBe('東京マラソン-2026');
-      await api().get(`/api/blogs/${encodeURIComponent(blog.slug)}`).expect(200);
+      await api()
+        .get(`/api/blogs/${encodeURIComponent(blog.slug)}`)
+        .expect(200);
     });
 
     it('should give the same title a unique slug each time', async () => {
@@ -81,7 +83,11 @@ describe('Blogs API', () => {
       [{ title: 'Ok', slug: 'two--hyphens' }, 'slug may hold only'],
       [{ title: 'Ok', owner: 'me' }, 'property owner should not exist'],
     ])('should answer 400 for %j, saying what is wrong', async (body, expected) => {
-      const response = await api().post('/api/blogs').auth(token, { type: 'bearer' }).send(body).expect(400);
+      const response = await api()
+        .post('/api/blogs')
+        .auth(token, { type: 'bearer' })
+        .send(body)
+        .expect(400);
       expect(response.body.statusCode).toBe(400);
       expect(response.body.error).toBe('Bad Request');
       expect(JSON.stringify(response.body.message)).toContain(expected);
@@ -119,7 +125,11 @@ describe('Blogs API', () => {
     });
 
     it('should answer 401 for an unknown API token', async () => {
-      await api().post('/api/blogs').auth('lbt_not-a-token', { type: 'bearer' }).send({ title: 'Nope' }).expect(401);
+      await api()
+        .post('/api/blogs')
+        .auth('lbt_not-a-token', { type: 'bearer' })
+        .send({ title: 'Nope' })
+        .expect(401);
     });
   });
 
@@ -128,7 +138,11 @@ describe('Blogs API', () => {
       const older = await createBlog(testApp, token, { title: 'Older live' });
       const ended = await createBlog(testApp, token, { title: 'Ended' });
       const newer = await createBlog(testApp, token, { title: 'Newer live' });
-      await api().patch(`/api/blogs/${ended.slug}`).auth(token, { type: 'bearer' }).send({ status: 'ended' }).expect(200);
+      await api()
+        .patch(`/api/blogs/${ended.slug}`)
+        .auth(token, { type: 'bearer' })
+        .send({ status: 'ended' })
+        .expect(200);
 
       const response = await api().get('/api/blogs').expect(200);
       expect(response.body.blogs.map((blog: { slug: string }) => blog.slug)).toEqual([
@@ -143,7 +157,11 @@ describe('Blogs API', () => {
     it('should answer the blog to anyone', async () => {
       const blog = await createBlog(testApp, token, { title: 'Open day' });
       const response = await api().get(`/api/blogs/${blog.slug}`).expect(200);
-      expect(response.body.blog).toMatchObject({ id: blog.id, slug: 'open-day', title: 'Open day' });
+      expect(response.body.blog).toMatchObject({
+        id: blog.id,
+        slug: 'open-day',
+        title: 'Open day',
+      });
     });
 
     it('should answer 404 for an unknown slug', async () => {
@@ -176,13 +194,21 @@ describe('Blogs API', () => {
 
     it('should answer 400 for an unknown status and change nothing', async () => {
       const blog = await createBlog(testApp, token);
-      await api().patch(`/api/blogs/${blog.slug}`).auth(token, { type: 'bearer' }).send({ status: 'paused' }).expect(400);
+      await api()
+        .patch(`/api/blogs/${blog.slug}`)
+        .auth(token, { type: 'bearer' })
+        .send({ status: 'paused' })
+        .expect(400);
       const { body } = await api().get(`/api/blogs/${blog.slug}`).expect(200);
       expect(body.blog.status).toBe('live');
     });
 
     it('should answer 404 for an unknown slug', async () => {
-      await api().patch('/api/blogs/nothing-here').auth(token, { type: 'bearer' }).send({ title: 'x' }).expect(404);
+      await api()
+        .patch('/api/blogs/nothing-here')
+        .auth(token, { type: 'bearer' })
+        .send({ title: 'x' })
+        .expect(404);
     });
 
     it('should answer 401 when signed out', async () => {

@@ -39,7 +39,10 @@ describe('Posts API', () => {
       const response = await api()
         .post(posts())
         .auth(token, { type: 'bearer' })
-        .send({ body: '**Goal!** 1-0 after [the corner](https://example.com/replay)', keyEvent: true })
+        .send({
+          body: '**Goal!** 1-0 after [the corner](https://example.com/replay)',
+          keyEvent: true,
+        })
         .expect(201);
 
       const { post, eventId } = response.body;
@@ -56,12 +59,19 @@ describe('Posts API', () => {
         version: 1,
       });
       expect(await eventRows(testApp)).toEqual([
-        { id: eventId, blogId: post.blogId, type: 'post', postId: post.id, payload: JSON.stringify({ post }) },
+        {
+          id: eventId,
+          blogId: post.blogId,
+          type: 'post',
+          postId: post.id,
+          payload: JSON.stringify({ post }),
+        },
       ]);
     });
 
     it('should strip dangerous HTML from the rendering but keep the source', async () => {
-      const body = 'Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>';
+      const body =
+        'Hi <script>alert(1)</script> [x](javascript:alert(1)) <img src=x onerror=alert(1)>';
       const { post } = await publishPost(testApp, token, slug, { body });
       expect(post.body).toBe(body);
       expect(post.html).toBe(
@@ -71,17 +81,32 @@ describe('Posts API', () => {
 
     it('should publish the committed event on the event bus', async () => {
       const published: LogEvent[] = [];
-      const subscription = testApp.app.get(EventBus).events$.subscribe((event) => published.push(event));
+      const subscription = testApp.app
+        .get(EventBus)
+        .events$.subscribe((event) => published.push(event));
       const { post, eventId } = await publishPost(testApp, token, slug, { body: 'Kick-off' });
       subscription.unsubscribe();
       expect(published).toEqual([
-        expect.objectContaining({ id: eventId, type: 'post', postId: post.id, payload: JSON.stringify({ post }) }),
+        expect.objectContaining({
+          id: eventId,
+          type: 'post',
+          postId: post.id,
+          payload: JSON.stringify({ post }),
+        }),
       ]);
     });
 
     it('should answer 409 on a blog that has ended, and log nothing', async () => {
-      await api().patch(`/api/blogs/${slug}`).auth(token, { type: 'bearer' }).send({ status: 'ended' }).expect(200);
-      const response = await api().post(posts()).auth(token, { type: 'bearer' }).send({ body: 'Late' }).expect(409);
+      await api()
+        .patch(`/api/blogs/${slug}`)
+        .auth(token, { type: 'bearer' })
+        .send({ status: 'ended' })
+        .expect(200);
+      const response = await api()
+        .post(posts())
+        .auth(token, { type: 'bearer' })
+        .send({ body: 'Late' })
+        .expect(409);
       expect(response.body.message).toContain('has ended');
       expect(await eventRows(testApp)).toEqual([]);
     });
@@ -93,13 +118,21 @@ describe('Posts API', () => {
       [{ body: 'x'.repeat(20_001) }, 'body must be shorter than or equal to 20000 characters'],
       [{ body: 'ok', version: 3 }, 'property version should not exist'],
     ])('should answer 400 for %j and log nothing', async (body, expected) => {
-      const response = await api().post(posts()).auth(token, { type: 'bearer' }).send(body).expect(400);
+      const response = await api()
+        .post(posts())
+        .auth(token, { type: 'bearer' })
+        .send(body)
+        .expect(400);
       expect(JSON.stringify(response.body.message)).toContain(expected);
       expect(await eventRows(testApp)).toEqual([]);
     });
 
     it('should answer 404 for an unknown blog', async () => {
-      await api().post('/api/blogs/nope/posts').auth(token, { type: 'bearer' }).send({ body: 'x' }).expect(404);
+      await api()
+        .post('/api/blogs/nope/posts')
+        .auth(token, { type: 'bearer' })
+        .send({ body: 'x' })
+        .expect(404);
     });
 
     it('should answer 401 when signed out', async () => {
@@ -178,7 +211,11 @@ describe('Posts API', () => {
 
     it('should answer 409 for a stale version and write nothing', async () => {
       const { post } = await publishPost(testApp, token, slug, { body: 'Original' });
-      await api().patch(`${posts()}/${post.id}`).auth(token, { type: 'bearer' }).send({ body: 'First edit', version: 1 }).expect(200);
+      await api()
+        .patch(`${posts()}/${post.id}`)
+        .auth(token, { type: 'bearer' })
+        .send({ body: 'First edit', version: 1 })
+        .expect(200);
       const response = await api()
         .patch(`${posts()}/${post.id}`)
         .auth(token, { type: 'bearer' })
@@ -196,20 +233,36 @@ describe('Posts API', () => {
 
     it('should apply an edit without a version whatever the current one', async () => {
       const { post } = await publishPost(testApp, token, slug);
-      await api().patch(`${posts()}/${post.id}`).auth(token, { type: 'bearer' }).send({ keyEvent: true }).expect(200);
-      const response = await api().patch(`${posts()}/${post.id}`).auth(token, { type: 'bearer' }).send({ pinned: true }).expect(200);
+      await api()
+        .patch(`${posts()}/${post.id}`)
+        .auth(token, { type: 'bearer' })
+        .send({ keyEvent: true })
+        .expect(200);
+      const response = await api()
+        .patch(`${posts()}/${post.id}`)
+        .auth(token, { type: 'bearer' })
+        .send({ pinned: true })
+        .expect(200);
       expect(response.body.post).toMatchObject({ keyEvent: true, pinned: true, version: 3 });
     });
 
     it('should answer 400 for an empty edit', async () => {
       const { post } = await publishPost(testApp, token, slug);
-      const response = await api().patch(`${posts()}/${post.id}`).auth(token, { type: 'bearer' }).send({}).expect(400);
+      const response = await api()
+        .patch(`${posts()}/${post.id}`)
+        .auth(token, { type: 'bearer' })
+        .send({})
+        .expect(400);
       expect(response.body.message).toBe('Give at least one of body, pinned, keyEvent');
     });
 
     it('should answer 400 for an id that is not a positive integer', async () => {
       for (const id of ['abc', '0', '-1', '1.5', '99999999999999999999']) {
-        const response = await api().patch(`${posts()}/${id}`).auth(token, { type: 'bearer' }).send({ pinned: true }).expect(400);
+        const response = await api()
+          .patch(`${posts()}/${id}`)
+          .auth(token, { type: 'bearer' })
+          .send({ pinned: true })
+          .expect(400);
         expect(response.body.message).toBe('id must be a positive integer');
       }
     });
@@ -217,8 +270,16 @@ describe('Posts API', () => {
     it('should answer 404 for an unknown id and for an entry of another blog', async () => {
       const other = await createBlog(testApp, token);
       const { post } = await publishPost(testApp, token, other.slug);
-      await api().patch(`${posts()}/999999`).auth(token, { type: 'bearer' }).send({ pinned: true }).expect(404);
-      await api().patch(`${posts()}/${post.id}`).auth(token, { type: 'bearer' }).send({ pinned: true }).expect(404);
+      await api()
+        .patch(`${posts()}/999999`)
+        .auth(token, { type: 'bearer' })
+        .send({ pinned: true })
+        .expect(404);
+      await api()
+        .patch(`${posts()}/${post.id}`)
+        .auth(token, { type: 'bearer' })
+        .send({ pinned: true })
+        .expect(404);
       expect(await eventRows(testApp)).toHaveLength(1);
     });
   });
@@ -226,7 +287,10 @@ describe('Posts API', () => {
   describe('DELETE /api/blogs/:slug/posts/:id', () => {
     it('should remove the entry from reads and log one delete event', async () => {
       const { post } = await publishPost(testApp, token, slug);
-      const response = await api().delete(`${posts()}/${post.id}`).auth(token, { type: 'bearer' }).expect(200);
+      const response = await api()
+        .delete(`${posts()}/${post.id}`)
+        .auth(token, { type: 'bearer' })
+        .expect(200);
       const rows = await eventRows(testApp);
       expect(rows[1]).toEqual({
         id: response.body.eventId,

@@ -48,12 +48,20 @@ describe('The server process', () => {
     expect(await server.exited).toBe('SIGKILL');
 
     const database = new Database(env().DATABASE_PATH, { readonly: true });
-    const event = database.prepare('SELECT id, type, postId FROM events ORDER BY id DESC LIMIT 1').get();
+    const event = database
+      .prepare('SELECT id, type, postId FROM events ORDER BY id DESC LIMIT 1')
+      .get();
     database.close();
-    expect(event).toEqual({ id: published.body.eventId, type: 'post', postId: published.body.post.id });
+    expect(event).toEqual({
+      id: published.body.eventId,
+      type: 'post',
+      postId: published.body.post.id,
+    });
 
     server = await startServer(env());
-    const { body } = await request(server.url).get(`/api/blogs/${blog.body.blog.slug}/posts`).expect(200);
+    const { body } = await request(server.url)
+      .get(`/api/blogs/${blog.body.blog.slug}/posts`)
+      .expect(200);
     expect(body).toEqual({ posts: [published.body.post], lastEventId: published.body.eventId });
   });
 
@@ -75,8 +83,14 @@ describe('The server process', () => {
   it.each([
     [{ PORT: 'eighty' }, 'Invalid configuration: PORT must be an integer from 0 to 65535'],
     [{ PORT: '70000' }, 'Invalid configuration: PORT must be an integer from 0 to 65535'],
-    [{ SSE_HEARTBEAT_MS: '5' }, 'Invalid configuration: SSE_HEARTBEAT_MS must be an integer from 1000 to 3600000'],
-    [{ ADMIN_EMAIL: 'x@example.test', ADMIN_PASSWORD: '' }, 'Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together'],
+    [
+      { SSE_HEARTBEAT_MS: '5' },
+      'Invalid configuration: SSE_HEARTBEAT_MS must be an integer from 1000 to 3600000',
+    ],
+    [
+      { ADMIN_EMAIL: 'x@example.test', ADMIN_PASSWORD: '' },
+      'Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
+    ],
   ])('should refuse to start with %j, in one line naming the variable', async (bad, message) => {
     const { exited, output } = spawnServer({ DATABASE_PATH: join(dataDir, 'db.sqlite'), ...bad });
     expect(await exited).toBe(1);
@@ -88,11 +102,17 @@ describe('The server process', () => {
     writeFileSync(notAFolder, '');
     const { exited, output } = spawnServer({ DATABASE_PATH: join(notAFolder, 'liveblog.sqlite') });
     expect(await exited).toBe(1);
-    expect(output().trim()).toMatch(/^Invalid configuration: DATABASE_PATH folder \S+ is not writable \(\w+\)$/);
+    expect(output().trim()).toMatch(
+      /^Invalid configuration: DATABASE_PATH folder \S+ is not writable \(\w+\)$/,
+    );
   });
 
   it('should never print a secret it was given', async () => {
-    const { exited, output } = spawnServer({ DATABASE_PATH: join(dataDir, 'db.sqlite'), ADMIN_EMAIL: 'a@example.test', ADMIN_PASSWORD: 'Zq9#xY!' });
+    const { exited, output } = spawnServer({
+      DATABASE_PATH: join(dataDir, 'db.sqlite'),
+      ADMIN_EMAIL: 'a@example.test',
+      ADMIN_PASSWORD: 'Zq9#xY!',
+    });
     expect(await exited).toBe(1);
     expect(output()).toContain('ADMIN_PASSWORD must be at least 8 characters');
     expect(output()).not.toContain('Zq9#xY!');

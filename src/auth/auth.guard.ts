@@ -40,7 +40,8 @@ export class AuthGuard implements CanActivate {
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const auth = await this.authenticate(request);
-    if (!auth) throw new UnauthorizedException('Sign in, or send an API token as Authorization: Bearer');
+    if (!auth)
+      throw new UnauthorizedException('Sign in, or send an API token as Authorization: Bearer');
     if (auth.session && !SAFE_METHODS.has(request.method)) {
       this.checkCsrf(request, auth.session);
     }
@@ -73,6 +74,7 @@ export class AuthGuard implements CanActivate {
       typeof given === 'string' &&
       Buffer.byteLength(given) === expected.length &&
       timingSafeEqual(Buffer.from(given), expected);
-    if (!valid) throw new ForbiddenException('Missing or invalid CSRF token (send it as X-CSRF-Token)');
+    if (!valid)
+      throw new ForbiddenException('Missing or invalid CSRF token (send it as X-CSRF-Token)');
   }
 }

@@ -48,7 +48,10 @@ export class SessionsService {
     });
     if (!session) return null;
     const now = Date.now();
-    if (session.expiresAt.getTime() <= now || session.lastSeenAt.getTime() + SESSION_IDLE_MS <= now) {
+    if (
+      session.expiresAt.getTime() <= now ||
+      session.lastSeenAt.getTime() + SESSION_IDLE_MS <= now
+    ) {
       await this.sessions.delete({ idHash: session.idHash });
       return null;
     }

@@ -37,11 +37,18 @@ export class SetupController {
       password: body.password,
     });
     const errors = Object.fromEntries(
-      (await validate(form)).map((error) => [error.property, Object.values(error.constraints ?? {})[0]]),
+      (await validate(form)).map((error) => [
+        error.property,
+        Object.values(error.constraints ?? {})[0],
+      ]),
     );
     if (Object.keys(errors).length > 0 || !this.setupService.isValidToken(form.token)) {
       response.status(HttpStatus.BAD_REQUEST);
-      this.renderForm(response, { token: form.token, values: { email: form.email, name: form.name }, errors });
+      this.renderForm(response, {
+        token: form.token,
+        values: { email: form.email, name: form.name },
+        errors,
+      });
       return;
     }
     const { token: setupToken, ...admin } = form;
@@ -56,9 +63,15 @@ export class SetupController {
     page: { token: unknown; values: Record<string, unknown>; errors: Record<string, unknown> },
   ): void {
     if (!this.setupService.isValidToken(page.token)) {
-      response.status(HttpStatus.NOT_FOUND).render('pages/setup-used', { title: 'Setup link not valid' });
+      response
+        .status(HttpStatus.NOT_FOUND)
+        .render('pages/setup-used', { title: 'Setup link not valid' });
       return;
     }
-    response.render('pages/setup', { title: 'Create the first admin', passwordMinLength: PASSWORD_MIN_LENGTH, ...page });
+    response.render('pages/setup', {
+      title: 'Create the first admin',
+      passwordMinLength: PASSWORD_MIN_LENGTH,
+      ...page,
+    });
   }
 }

@@ -27,7 +27,10 @@ export class BlogsController {
   }
 
   @Patch(':slug')
-  async update(@Param('slug') slug: string, @Body() dto: UpdateBlogDto): Promise<{ blog: BlogView }> {
+  async update(
+    @Param('slug') slug: string,
+    @Body() dto: UpdateBlogDto,
+  ): Promise<{ blog: BlogView }> {
     return { blog: toBlogView(await this.blogsService.update(slug, dto)) };
   }
 }

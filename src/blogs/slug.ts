@@ -3,7 +3,8 @@ import slugify from 'slugify';
 export const SLUG_MAX_LENGTH = 80;
 
 /** Lower-case letters and digits of any script, in words joined by single hyphens. */
-export const SLUG_PATTERN = /^[\p{Ll}\p{Lo}\p{Lm}\p{M}\p{N}]+(?:-[\p{Ll}\p{Lo}\p{Lm}\p{M}\p{N}]+)*$/u;
+export const SLUG_PATTERN =
+  /^[\p{Ll}\p{Lo}\p{Lm}\p{M}\p{N}]+(?:-[\p{Ll}\p{Lo}\p{Lm}\p{M}\p{N}]+)*$/u;
 
 /**
  * A URL slug for a title: Latin letters lose their accents ("Café" → "cafe", "Straße" →

@@ -74,7 +74,9 @@ const variables = Object.keys(new AppConfig());
  */
 export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const given = Object.fromEntries(
-    variables.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]),
+    variables
+      .filter((name) => env[name] !== undefined && env[name] !== '')
+      .map((name) => [name, env[name]]),
   );
   const config = plainToInstance(AppConfig, given);
   const [error] = validateSync(config, { stopAtFirstError: true });

@@ -1,4 +1,11 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 
@@ -62,8 +69,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
         : { ...errorBody(status, exception.message), ...(answer as Partial<ErrorBody>) };
     }
     if (isHttpError(exception)) {
-      const message = CLIENT_ERROR_MESSAGES[exception.type ?? ''] ?? (exception.expose ? exception.message : undefined);
-      return errorBody(exception.status, message ?? STATUS_CODES[exception.status] ?? 'Bad request');
+      const message =
+        CLIENT_ERROR_MESSAGES[exception.type ?? ''] ??
+        (exception.expose ? exception.message : undefined);
+      return errorBody(
+        exception.status,
+        message ?? STATUS_CODES[exception.status] ?? 'Bad request',
+      );
     }
     this.logger.error(
       { err: exception, requestId: request.id, method: request.method, url: request.originalUrl },

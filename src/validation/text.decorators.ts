@@ -23,7 +23,9 @@ export function OptionalText(maxLength: number) {
 /** An email address, trimmed and lower-cased, as accounts store it. */
 export function EmailAddress() {
   return applyDecorators(
-    Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeEmail(value) : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? normalizeEmail(value) : value,
+    ),
     IsString(),
     MaxLength(254),
     IsEmail({}, { message: '$property must be an email address' }),

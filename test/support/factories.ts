@@ -37,9 +37,16 @@ export interface SignedInClient {
   user: TestUser;
 }
 
-export async function signIn(testApp: TestApp, user: TestUser, password = PASSWORD): Promise<SignedInClient> {
+export async function signIn(
+  testApp: TestApp,
+  user: TestUser,
+  password = PASSWORD,
+): Promise<SignedInClient> {
   const agent = request.agent(testApp.url);
-  const response = await agent.post('/api/auth/login').send({ email: user.email, password }).expect(200);
+  const response = await agent
+    .post('/api/auth/login')
+    .send({ email: user.email, password })
+    .expect(200);
   return { agent, csrfToken: response.body.csrfToken as string, user };
 }
 
@@ -81,8 +88,8 @@ export async function publishPost(
 }
 
 /** Rows of the event log, oldest first. */
-export function eventRows(testApp: TestApp): Promise<
-  Array<{ id: number; blogId: number; type: string; postId: number; payload: string }>
-> {
+export function eventRows(
+  testApp: TestApp,
+): Promise<Array<{ id: number; blogId: number; type: string; postId: number; payload: string }>> {
   return testApp.database.query('SELECT id, blogId, type, postId, payload FROM events ORDER BY id');
 }

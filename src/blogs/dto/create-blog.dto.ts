@@ -7,7 +7,9 @@ export class CreateBlogDto {
   @RequiredText(200)
   title!: string;
 
-  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? normalizeSlug(value) : value))
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? normalizeSlug(value) : value,
+  )
   @IsOptional()
   @IsString()
   @MaxLength(SLUG_MAX_LENGTH)
