@@ -30,14 +30,21 @@ export async function hashPassword(password: string): Promise<string> {
   );
 }
 
+/** False for a wrong password and for a stored value that is not a hash of ours. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, N, r, p, salt, key] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !key) return false;
+  const parts = stored.split('$');
+  const [scheme, N, r, p, salt, key] = parts;
+  if (parts.length !== 6 || scheme !== 'scrypt' || !salt || !key) return false;
   const expected = Buffer.from(key, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), {
-    N: Number(N),
-    r: Number(r),
-    p: Number(p),
-  });
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  try {
+    const actual = await derive(password, Buffer.from(salt, 'base64'), {
+      N: Number(N),
+      r: Number(r),
+      p: Number(p),
+    });
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  } catch {
+    // Parameters scrypt refuses (corrupted row): no password matches it.
+    return false;
+  }
 }

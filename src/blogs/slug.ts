@@ -2,17 +2,22 @@ import slugify from 'slugify';
 
 export const SLUG_MAX_LENGTH = 80;
 
-/** Lower-case letters and digits of any script, in words joined by single hyphens. */
-export const SLUG_PATTERN =
-  /^[\p{Ll}\p{Lo}\p{Lm}\p{M}\p{N}]+(?:-[\p{Ll}\p{Lo}\p{Lm}\p{M}\p{N}]+)*$/u;
+/** Letters and digits of any script, in words joined by single hyphens. */
+export const SLUG_PATTERN = /^[\p{L}\p{M}\p{N}]+(?:-[\p{L}\p{M}\p{N}]+)*$/u;
+
+// Punctuation separates words; '&' is left for slugify to spell out as "and".
+const PUNCTUATION = /(?:(?!&)\p{P})+/gu;
 
 /**
- * A URL slug for a title: Latin letters lose their accents ("Café" → "cafe", "Straße" →
- * "strasse"), other scripts keep their letters ("東京マラソン" stays), everything else becomes
- * a hyphen. Never empty: a title with no letters or digits gives "blog".
+ * A URL slug for a title, lower-cased. slugify transliterates what its table knows (accented
+ * Latin, Greek, Cyrillic, Arabic: "Café" → "cafe", "Straße" → "strasse"); other scripts keep
+ * their letters ("東京マラソン" stays). Punctuation and spaces become single hyphens; characters
+ * outside the Basic Multilingual Plane (emoji) are dropped. Never empty: a title with no
+ * letters or digits gives "blog".
  */
 export function slugFromTitle(title: string): string {
-  const slug = slugify(title, { lower: true, trim: true, remove: /[^\p{L}\p{M}\p{N}\s-]+/gu })
+  const words = title.replace(PUNCTUATION, ' ');
+  const slug = slugify(words, { lower: true, trim: true, remove: /[^\p{L}\p{M}\p{N}\s-]+/gu })
     .replace(/-{2,}/g, '-')
     .replace(/^-+/, '')
     .slice(0, SLUG_MAX_LENGTH)

@@ -1,0 +1,166 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource, EntityManager } from 'typeorm';
+import { User } from '../auth/user.entity';
+import { Blog } from '../blogs/blog.entity';
+import { EventLog } from '../event-log/event-log.service';
+import { LogEvent } from '../event-log/log-event.entity';
+import { Post } from '../posts/post.entity';
+import { dataSourceOptions } from './data-source-options';
+import { Transactions } from './transactions';
+
+interface Fixture {
+  dataSource: DataSource;
+  transactions: Transactions;
+  eventLog: EventLog;
+  blog: Blog;
+  author: User;
+}
+
+/** Undone after each test, newest first. */
+const cleanups: Array<() => Promise<void> | void> = [];
+
+/** A migrated database file in a fresh temp folder, with one user and one blog in it. */
+async function setUp(): Promise<Fixture> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'liveblog-transactions-'));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const dataSource = new DataSource({
+    ...dataSourceOptions(join(dataDir, 'liveblog.sqlite')),
+    migrationsRun: true,
+  });
+  await dataSource.initialize();
+  cleanups.push(() => dataSource.destroy());
+  const now = new Date();
+  const author = await dataSource.getRepository(User).save({
+    email: 'editor@example.com',
+    name: 'Editor',
+    role: 'editor',
+    passwordHash: 'scrypt$not-used',
+    createdAt: now,
+  });
+  const blog = await dataSource
+    .getRepository(Blog)
+    .save({ slug: 'live', title: 'Live', createdAt: now, updatedAt: now });
+  return {
+    dataSource,
+    transactions: new Transactions(dataSource),
+    eventLog: new EventLog(dataSource.getRepository(LogEvent)),
+    blog,
+    author,
+  };
+}
+
+function savePost(manager: EntityManager, { blog, author }: Fixture, body: string): Promise<Post> {
+  const now = new Date();
+  return manager.save(
+    manager.create(Post, {
+      blogId: blog.id,
+      authorId: author.id,
+      body,
+      html: `<p>${body}</p>`,
+      createdAt: now,
+      updatedAt: now,
+    }),
+  );
+}
+
+function appendEvent(
+  manager: EntityManager,
+  { eventLog, blog }: Fixture,
+  post: Post,
+): Promise<LogEvent> {
+  return eventLog.append(manager, {
+    blogId: blog.id,
+    type: 'post',
+    postId: post.id,
+    data: { id: post.id, body: post.body },
+  });
+}
+
+/** What is in the tables, read outside any transaction. */
+async function stored({ dataSource }: Fixture): Promise<{ posts: string[]; events: number[] }> {
+  const posts = await dataSource.getRepository(Post).find({ order: { id: 'ASC' } });
+  const events = await dataSource.getRepository(LogEvent).find({ order: { id: 'ASC' } });
+  return { posts: posts.map((post) => post.body), events: events.map((event) => event.postId) };
+}
+
+afterEach(async () => {
+  for (let cleanup = cleanups.pop(); cleanup; cleanup = cleanups.pop()) await cleanup();
+});
+
+describe(Transactions.name, () => {
+  describe('run', () => {
+    it('should roll back the post and its event when the unit of work throws', async () => {
+      const fixture = await setUp();
+      const failure = new Error('failed after writing');
+
+      await expect(
+        fixture.transactions.run(async (manager) => {
+          await appendEvent(manager, fixture, await savePost(manager, fixture, 'rolled back'));
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
+
+      await expect(stored(fixture)).resolves.toEqual({ posts: [], events: [] });
+      await expect(fixture.eventLog.newestId()).resolves.toBe(0);
+    });
+
+    it('should commit the post and its event together', async () => {
+      const fixture = await setUp();
+
+      const event = await fixture.transactions.run(async (manager) =>
+        appendEvent(manager, fixture, await savePost(manager, fixture, 'committed')),
+      );
+
+      const { posts, events } = await stored(fixture);
+      expect(posts).toEqual(['committed']);
+      expect(events).toHaveLength(1);
+      await expect(fixture.eventLog.newestId()).resolves.toBe(event.id);
+    });
+
+    it('should keep concurrent units of work apart, so one failing does not undo the other', async () => {
+      const fixture = await setUp();
+      const failure = new Error('first one fails');
+
+      const [first, second] = await Promise.allSettled([
+        fixture.transactions.run(async (manager) => {
+          await appendEvent(manager, fixture, await savePost(manager, fixture, 'first'));
+          throw failure;
+        }),
+        fixture.transactions.run(async (manager) =>
+          appendEvent(manager, fixture, await savePost(manager, fixture, 'second')),
+        ),
+      ]);
+
+      expect(first).toEqual({ status: 'rejected', reason: failure });
+      expect(second.status).toBe('fulfilled');
+      const { posts, events } = await stored(fixture);
+      expect(posts).toEqual(['second']);
+      expect(events).toHaveLength(1);
+    });
+  });
+});
+
+describe(EventLog.name, () => {
+  describe('append', () => {
+    it('should give strictly increasing ids that are not reused after the newest is deleted', async () => {
+      const fixture = await setUp();
+      const append = (body: string) =>
+        fixture.transactions.run(async (manager) =>
+          appendEvent(manager, fixture, await savePost(manager, fixture, body)),
+        );
+
+      const ids = [(await append('one')).id, (await append('two')).id, (await append('three')).id];
+      expect(ids[1]).toBeGreaterThan(ids[0]);
+      expect(ids[2]).toBeGreaterThan(ids[1]);
+
+      await fixture.dataSource.getRepository(LogEvent).delete({ id: ids[2] });
+      await expect(fixture.eventLog.newestId()).resolves.toBe(ids[1]);
+
+      const next = await append('four');
+      expect(next.id).toBeGreaterThan(ids[2]);
+      await expect(fixture.eventLog.newestId()).resolves.toBe(next.id);
+    });
+  });
+});
