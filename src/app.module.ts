@@ -11,6 +11,7 @@ import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { EventLogModule } from './event-log/event-log.module';
 import { HealthModule } from './health/health.module';
 import { PostsModule } from './posts/posts.module';
+import { StreamModule } from './stream/stream.module';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
@@ -44,6 +45,7 @@ export class AppModule {
         AuthModule,
         BlogsModule,
         PostsModule,
+        StreamModule,
         HealthModule,
       ],
       providers: [

@@ -1,0 +1,20 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { BlogsModule } from '../blogs/blogs.module';
+import { EventLogModule } from '../event-log/event-log.module';
+import { SseTransportMiddleware } from './sse-transport.middleware';
+import { STREAM_ROUTE, StreamController } from './stream.controller';
+import { StreamService } from './stream.service';
+
+@Module({
+  imports: [BlogsModule, EventLogModule],
+  controllers: [StreamController],
+  providers: [StreamService],
+  exports: [StreamService],
+})
+export class StreamModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(SseTransportMiddleware)
+      .forRoutes({ path: STREAM_ROUTE, method: RequestMethod.GET });
+  }
+}

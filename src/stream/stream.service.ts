@@ -1,0 +1,161 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnModuleDestroy,
+  OnModuleInit,
+} from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { Observable, Subscription } from 'rxjs';
+import { AppConfig } from '../config/app-config';
+import { EventBus } from '../event-log/event-bus';
+import { EventLog } from '../event-log/event-log.service';
+import type { LogEvent } from '../event-log/log-event.entity';
+import { ReaderConnection } from './reader-connection';
+import { encodeFrame, encodeRetry, HEARTBEAT_FRAME } from './sse-frame';
+import type { StreamCursor } from './stream-cursor';
+
+/** Rows read from the log per query while replaying, so a far-behind reader never loads it all. */
+const REPLAY_PAGE_SIZE = 500;
+/** Unsent bytes a reader may have queued before it is dropped (it resumes from the log). */
+const MAX_UNSENT_BYTES = 1024 * 1024;
+
+export const STREAM_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache, no-transform',
+  'X-Accel-Buffering': 'no',
+  Connection: 'keep-alive',
+} as const;
+
+export function frameOf(event: Pick<LogEvent, 'id' | 'type' | 'payload'>): Buffer {
+  return encodeFrame({ id: event.id, type: event.type, data: event.payload });
+}
+
+/**
+ * The live streams of every blog: subscribe, then replay the log, then go live
+ * (architecture.md, invariant 3), one shared frame per event for all readers of a blog.
+ */
+@Injectable()
+export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
+  private readonly logger = new Logger(StreamService.name);
+  private readonly readersByBlog = new Map<number, Set<ReaderConnection>>();
+  private readonly retryFrame: Buffer;
+  private busSubscription?: Subscription;
+  private heartbeat?: NodeJS.Timeout;
+  private stopping = false;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly eventBus: EventBus,
+    private readonly eventLog: EventLog,
+  ) {
+    this.retryFrame = encodeRetry(config.SSE_RETRY_MS);
+  }
+
+  onModuleInit(): void {
+    this.busSubscription = this.eventBus.events$.subscribe((event) => this.broadcast(event));
+    // One timer for every stream, not one per reader.
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), this.config.SSE_HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  onModuleDestroy(): void {
+    this.busSubscription?.unsubscribe();
+    clearInterval(this.heartbeat);
+  }
+
+  /** Ends every open stream, so the server can close; browsers reconnect and resume. */
+  beforeApplicationShutdown(): void {
+    this.stopping = true;
+    for (const readers of this.readersByBlog.values()) {
+      for (const reader of readers) reader.close();
+    }
+    this.readersByBlog.clear();
+  }
+
+  /** How many streams are open, on one blog or on all. */
+  openStreams(blogId?: number): number {
+    if (blogId !== undefined) return this.readersByBlog.get(blogId)?.size ?? 0;
+    let total = 0;
+    for (const readers of this.readersByBlog.values()) total += readers.size;
+    return total;
+  }
+
+  /**
+   * A reader's stream of one blog, written straight to its response. Subscribing opens it;
+   * unsubscribing (Nest does when the client goes away) closes it and releases everything.
+   */
+  follow(blogId: number, cursor: StreamCursor, response: ServerResponse): Observable<never> {
+    return new Observable<never>(() => {
+      const reader = new ReaderConnection(response, MAX_UNSENT_BYTES);
+      this.open(blogId, cursor, response, reader).catch((error: unknown) => {
+        this.logger.error(error);
+        this.release(blogId, reader);
+      });
+      return () => this.release(blogId, reader);
+    });
+  }
+
+  private async open(
+    blogId: number,
+    cursor: StreamCursor,
+    response: ServerResponse,
+    reader: ReaderConnection,
+  ): Promise<void> {
+    response.socket?.setNoDelay(true);
+    response.writeHead(200, STREAM_HEADERS);
+    // The retry line goes out with the headers, so the client knows at once it is connected.
+    response.write(this.retryFrame);
+    if (this.stopping) {
+      reader.close();
+      return;
+    }
+    // Subscribe before reading the log, or events published meanwhile are lost.
+    let readers = this.readersByBlog.get(blogId);
+    if (!readers) this.readersByBlog.set(blogId, (readers = new Set()));
+    readers.add(reader);
+
+    const newest = await this.eventLog.newestId();
+    if (cursor.kind === 'invalid' || (cursor.kind === 'after' && cursor.eventId > newest)) {
+      const reason =
+        cursor.kind === 'invalid' ? cursor.reason : 'The cursor is newer than the newest event';
+      reader.write(encodeFrame({ id: newest, type: 'reset', data: JSON.stringify({ reason }) }));
+    }
+    reader.lastSentId =
+      cursor.kind === 'after' && cursor.eventId <= newest ? cursor.eventId : newest;
+    let replayNeeded = reader.lastSentId < newest;
+    for (;;) {
+      if (replayNeeded) await this.replay(blogId, reader);
+      if (!reader.isOpen || reader.goLive()) return;
+      replayNeeded = true;
+    }
+  }
+
+  private async replay(blogId: number, reader: ReaderConnection): Promise<void> {
+    for (;;) {
+      const events = await this.eventLog.readAfter(blogId, reader.lastSentId, REPLAY_PAGE_SIZE);
+      if (!reader.isOpen) return;
+      for (const event of events) reader.replay(event.id, frameOf(event));
+      if (events.length < REPLAY_PAGE_SIZE) return;
+    }
+  }
+
+  private broadcast(event: LogEvent): void {
+    const readers = this.readersByBlog.get(event.blogId);
+    if (!readers) return;
+    const frame = frameOf(event);
+    for (const reader of readers) reader.deliver(event.id, frame);
+  }
+
+  private sendHeartbeat(): void {
+    for (const readers of this.readersByBlog.values()) {
+      for (const reader of readers) reader.write(HEARTBEAT_FRAME);
+    }
+  }
+
+  private release(blogId: number, reader: ReaderConnection): void {
+    reader.close();
+    const readers = this.readersByBlog.get(blogId);
+    if (readers?.delete(reader) && readers.size === 0) this.readersByBlog.delete(blogId);
+  }
+}
