@@ -11,6 +11,7 @@ import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { EventLogModule } from './event-log/event-log.module';
 import { HealthModule } from './health/health.module';
 import { PostsModule } from './posts/posts.module';
+import { SiteModule } from './site/site.module';
 import { StreamModule } from './stream/stream.module';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -46,6 +47,7 @@ export class AppModule {
         BlogsModule,
         PostsModule,
         StreamModule,
+        SiteModule,
         HealthModule,
       ],
       providers: [

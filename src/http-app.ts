@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { PROJECT_ROOT } from './project-root';
+import { configureViewEngine } from './site/view-engine';
 
 /** An entry is a few KB of Markdown; a megabyte is plenty for any request. */
 export const BODY_LIMIT = '1mb';
@@ -22,7 +23,9 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
   app.use(cookieParser());
   app.useStaticAssets(join(PROJECT_ROOT, 'public'), { prefix: '/static/', index: false });
-  app.setBaseViewsDir(join(PROJECT_ROOT, 'views'));
+  const viewsDir = join(PROJECT_ROOT, 'views');
+  configureViewEngine(viewsDir);
+  app.setBaseViewsDir(viewsDir);
   app.setViewEngine('hbs');
   app.set('view options', { layout: 'layouts/main' });
   return app;

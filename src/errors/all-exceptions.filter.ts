@@ -30,6 +30,16 @@ const CLIENT_ERROR_MESSAGES: Record<string, string> = {
   'charset.unsupported': 'The request body has an unsupported charset',
 };
 
+const PAGE_HEADINGS: Record<number, string> = {
+  404: 'Page not found',
+  500: 'Something went wrong',
+};
+
+/** A browser opening a page (not the API, not a stream) gets an HTML error page. */
+function wantsPage(request: Request): boolean {
+  return !request.path.startsWith('/api/') && request.accepts(['json', 'html']) === 'html';
+}
+
 function isHttpError(error: unknown): error is HttpError {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' && status >= 400 && status < 500;
@@ -57,7 +67,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.end();
       return;
     }
-    response.status(body.statusCode).json(body);
+    response.status(body.statusCode);
+    if (wantsPage(request)) {
+      response.render('pages/error', {
+        title: body.error,
+        heading: PAGE_HEADINGS[body.statusCode] ?? body.error,
+        message:
+          body.statusCode >= 500
+            ? 'Please try again in a moment.'
+            : [body.message].flat().join(' '),
+      });
+    } else {
+      response.json(body);
+    }
   }
 
   private toErrorBody(exception: unknown, request: Request & { id?: unknown }): ErrorBody {

@@ -5,7 +5,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, LessThan, Repository } from 'typeorm';
+import { EntityManager, In, LessThan, Repository } from 'typeorm';
 import { User } from '../auth/user.entity';
 import { BlogsService } from '../blogs/blogs.service';
 import { Transactions } from '../database/transactions';
@@ -44,13 +44,46 @@ export class PostsService {
     // Read the cursor before the entries: an entry committed in between is then both in the
     // page and replayed (the client upserts it), never in neither.
     const lastEventId = await this.eventLog.newestId();
+    const posts = await this.page(blog.id, { before: query.before, limit: query.limit });
+    return { posts, lastEventId };
+  }
+
+  /** Entries newest first, older than `before` when given; without the pinned ones if asked. */
+  async page(
+    blogId: number,
+    options: { before?: number; limit: number; pinned?: boolean },
+  ): Promise<PostView[]> {
     const posts = await this.posts.find({
-      where: { blogId: blog.id, ...(query.before ? { id: LessThan(query.before) } : {}) },
+      where: {
+        blogId,
+        ...(options.before ? { id: LessThan(options.before) } : {}),
+        ...(options.pinned === undefined ? {} : { pinned: options.pinned }),
+      },
       relations: { author: true },
       order: { id: 'DESC' },
-      take: query.limit,
+      take: options.limit,
     });
-    return { posts: posts.map(toPostView), lastEventId };
+    return posts.map(toPostView);
+  }
+
+  async findOne(blogId: number, postId: number): Promise<PostView> {
+    return toPostView(await this.findInBlog(this.posts.manager, blogId, postId));
+  }
+
+  /** When each blog last got an entry, by blog id. */
+  async latestEntryTimes(): Promise<Map<number, Date>> {
+    const rows = await this.posts
+      .createQueryBuilder('post')
+      .select('post.blogId', 'blogId')
+      .addSelect('MAX(post.id)', 'newestId')
+      .groupBy('post.blogId')
+      .getRawMany<{ blogId: number; newestId: number }>();
+    if (rows.length === 0) return new Map();
+    const newest = await this.posts.find({
+      select: { blogId: true, createdAt: true },
+      where: { id: In(rows.map((row) => row.newestId)) },
+    });
+    return new Map(newest.map((post) => [post.blogId, post.createdAt]));
   }
 
   async create(slug: string, author: User, dto: CreatePostDto): Promise<PostWrite> {

@@ -2,11 +2,15 @@ import { BadRequestException, Injectable, Param, PipeTransform } from '@nestjs/c
 
 /** A route id: a positive integer, else 400 (contract: `/posts/abc` is 400, an unknown id 404). */
 @Injectable()
-export class PositiveIntPipe implements PipeTransform<string, number> {
-  constructor(private readonly name: string) {}
+export class PositiveIntPipe implements PipeTransform<unknown, number | undefined> {
+  constructor(
+    private readonly name: string,
+    private readonly optional = false,
+  ) {}
 
-  transform(value: string): number {
-    const id = /^[1-9]\d{0,15}$/.test(value) ? Number(value) : NaN;
+  transform(value: unknown): number | undefined {
+    if (this.optional && value === undefined) return undefined;
+    const id = typeof value === 'string' && /^[1-9]\d{0,15}$/.test(value) ? Number(value) : NaN;
     if (!Number.isSafeInteger(id)) {
       throw new BadRequestException(`${this.name} must be a positive integer`);
     }

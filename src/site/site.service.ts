@@ -1,0 +1,96 @@
+import { Injectable } from '@nestjs/common';
+import { BlogView, toBlogView } from '../blogs/blog-view';
+import { BlogsService } from '../blogs/blogs.service';
+import { EventLog } from '../event-log/event-log.service';
+import { PostView } from '../posts/post-view';
+import { PostsService } from '../posts/posts.service';
+
+/** Entries per page of the reader page; "Load older entries" fetches the next ones. */
+export const ENTRIES_PER_PAGE = 20;
+const MAX_PINNED = 10;
+
+export interface HomePage {
+  title: string;
+  blogs: Array<BlogView & { live: boolean; latestEntryAt: string | null }>;
+}
+
+export interface BlogPage {
+  title: string;
+  blog: BlogView;
+  live: boolean;
+  pinned: PostView[];
+  posts: PostView[];
+  lastEventId: number;
+  olderUrl: string | null;
+  isOlderPage: boolean;
+  script: string;
+}
+
+export interface PermalinkPage {
+  title: string;
+  blog: BlogView;
+  post: PostView;
+}
+
+/** What the reader pages show, gathered for their templates. */
+@Injectable()
+export class SiteService {
+  constructor(
+    private readonly blogsService: BlogsService,
+    private readonly postsService: PostsService,
+    private readonly eventLog: EventLog,
+  ) {}
+
+  async home(): Promise<HomePage> {
+    const [blogs, latest] = await Promise.all([
+      this.blogsService.list(),
+      this.postsService.latestEntryTimes(),
+    ]);
+    return {
+      title: 'Live blogs',
+      blogs: blogs.map((blog) => ({
+        ...toBlogView(blog),
+        live: blog.status === 'live',
+        latestEntryAt: latest.get(blog.id)?.toISOString() ?? null,
+      })),
+    };
+  }
+
+  /** The reader page: pinned entries on top, then the newest (or those older than `before`). */
+  async blog(slug: string, before?: number): Promise<BlogPage> {
+    const blog = await this.blogsService.findBySlug(slug);
+    // The cursor is read before the entries, so the stream replays anything committed while
+    // the page is assembled rather than missing it (the script ignores what it already shows).
+    const lastEventId = await this.eventLog.newestId();
+    const pinned = before
+      ? []
+      : await this.postsService.page(blog.id, { limit: MAX_PINNED, pinned: true });
+    const page = await this.postsService.page(blog.id, {
+      before,
+      limit: ENTRIES_PER_PAGE + 1,
+      pinned: before ? undefined : false,
+    });
+    const posts = page.slice(0, ENTRIES_PER_PAGE);
+    const oldest = posts.at(-1);
+    return {
+      title: blog.title,
+      blog: toBlogView(blog),
+      live: blog.status === 'live',
+      pinned,
+      posts,
+      lastEventId,
+      olderUrl:
+        page.length > ENTRIES_PER_PAGE && oldest
+          ? `/blogs/${encodeURIComponent(blog.slug)}?before=${oldest.id}`
+          : null,
+      isOlderPage: Boolean(before),
+      script: '/static/js/reader.js',
+    };
+  }
+
+  async permalink(slug: string, postId: number): Promise<PermalinkPage> {
+    const blog = await this.blogsService.findBySlug(slug);
+    const post = await this.postsService.findOne(blog.id, postId);
+    return { title: `${blog.title}: entry ${post.id}`, blog: toBlogView(blog), post };
+  }
+}
