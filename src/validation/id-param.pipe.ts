@@ -10,7 +10,9 @@ export class PositiveIntPipe implements PipeTransform<unknown, number | undefine
 
   transform(value: unknown): number | undefined {
     if (this.optional && value === undefined) return undefined;
-    const id = typeof value === 'string' && /^[1-9]\d{0,15}$/.test(value) ? Number(value) : NaN;
+    // The global ValidationPipe may already have turned the string into a number.
+    const text = typeof value === 'number' ? String(value) : value;
+    const id = typeof text === 'string' && /^[1-9]\d{0,15}$/.test(text) ? Number(text) : NaN;
     if (!Number.isSafeInteger(id)) {
       throw new BadRequestException(`${this.name} must be a positive integer`);
     }

@@ -37,7 +37,7 @@ export async function startTestApp(
     ...env,
   });
   const app = await createApp(config);
-  await app.listen(0, '127.0.0.1');
+  await app.listen(config.PORT, config.HOST);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   return {
     app,

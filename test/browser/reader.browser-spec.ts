@@ -1,0 +1,192 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import request from 'supertest';
+import { ARTIFACTS_DIR, launchBrowser } from '../support/browser';
+import { createApiToken, createBlog, createUser, publishPost, signIn } from '../support/factories';
+import { makeDataDir, removeDataDir, startTestApp, TestApp } from '../support/test-app';
+
+const LIVE_ENV = { SSE_RETRY_MS: '500' };
+
+describe('Reader page in a browser', () => {
+  let browser: Browser;
+  let dataDir: string;
+  let testApp: TestApp;
+  let token: string;
+  let slug: string;
+  let page: Page;
+  let scriptErrors: string[];
+
+  const blogUrl = () => `${testApp.url}/blogs/${slug}`;
+  const api = () => request(testApp.url);
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  beforeEach(async () => {
+    dataDir = makeDataDir();
+    testApp = await startTestApp(dataDir, LIVE_ENV);
+    token = await createApiToken(
+      await signIn(testApp, await createUser(testApp, { name: 'Maya Field' })),
+    );
+    slug = (
+      await createBlog(testApp, token, { title: 'Cup final', description: 'Minute by minute' })
+    ).slug;
+    page = await browser.newPage();
+    scriptErrors = [];
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    page.on('console', (message) => {
+      // A refused connection while the server is down is the browser's report, not a script error.
+      if (message.type() === 'error' && !message.text().includes('net::ERR_CONNECTION_REFUSED')) {
+        scriptErrors.push(message.text());
+      }
+    });
+  });
+
+  afterEach(async () => {
+    await page.close();
+    await testApp.close();
+    removeDataDir(dataDir);
+  });
+
+  async function openLive(): Promise<void> {
+    await page.goto(blogUrl());
+    await page.locator('#connection', { hasText: 'Live' }).waitFor();
+  }
+
+  it('should show published, edited and deleted entries live, without reloading', async () => {
+    const before = await publishPost(testApp, token, slug, { body: 'Teams are out' });
+    await openLive();
+    await page.locator(`#post-${before.post.id}`).waitFor();
+
+    const latencies: number[] = [];
+    const published: number[] = [];
+    for (let i = 1; i <= 10; i++) {
+      const started = Date.now();
+      const { post } = await publishPost(testApp, token, slug, { body: `Minute ${i}: **chance**` });
+      await page.locator(`#post-${post.id}`).waitFor();
+      latencies.push(Date.now() - started);
+      published.push(post.id);
+    }
+    latencies.sort((a, b) => a - b);
+    writeFileSync(
+      join(ARTIFACTS_DIR, 'reader-latency.json'),
+      JSON.stringify({ medianMs: (latencies[4] + latencies[5]) / 2, latencies }, null, 2),
+    );
+    const order = await page
+      .locator('#entries article')
+      .evaluateAll((items) => items.map((item) => item.id));
+    expect(order).toEqual([...published.reverse(), before.post.id].map((id) => `post-${id}`));
+    await expect(page.locator(`#post-${published[0]} .entry-body`).innerHTML()).resolves.toBe(
+      '<p>Minute 10: <strong>chance</strong></p>',
+    );
+
+    const edit = await api()
+      .patch(`/api/blogs/${slug}/posts/${before.post.id}`)
+      .auth(token, { type: 'bearer' })
+      .send({ body: 'Teams are out: one change', keyEvent: true });
+    expect(edit.body).toMatchObject({ post: { version: 2 } });
+    const edited = page.locator(`#post-${before.post.id}`);
+    await edited.locator('.entry-body', { hasText: 'one change' }).waitFor();
+    await edited.locator('.badge-key').waitFor();
+
+    await api()
+      .patch(`/api/blogs/${slug}/posts/${before.post.id}`)
+      .auth(token, { type: 'bearer' })
+      .send({ pinned: true })
+      .expect(200);
+    await page.locator(`#pinned-entries #post-${before.post.id}`).waitFor();
+
+    await api()
+      .delete(`/api/blogs/${slug}/posts/${published[0]}`)
+      .auth(token, { type: 'bearer' })
+      .expect(200);
+    await page.locator(`#post-${published[0]}`).waitFor({ state: 'detached' });
+
+    await expect(page.locator('article.entry').count()).resolves.toBe(10);
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('should say Reconnecting while the server is down and catch up exactly once after', async () => {
+    await openLive();
+    const port = new URL(testApp.url).port;
+    await testApp.close();
+    await page.locator('#connection', { hasText: 'Reconnecting…' }).waitFor();
+
+    testApp = await startTestApp(dataDir, { ...LIVE_ENV, PORT: port });
+    const { post } = await publishPost(testApp, token, slug, {
+      body: 'Published while you were away',
+    });
+    await page.locator('#connection', { hasText: 'Live' }).waitFor();
+    await page.locator(`#post-${post.id}`).waitFor();
+    const { post: next } = await publishPost(testApp, token, slug, { body: 'And one more' });
+    await page.locator(`#post-${next.id}`).waitFor();
+
+    await expect(page.locator(`[id="post-${post.id}"]`).count()).resolves.toBe(1);
+    await expect(page.locator('article.entry').count()).resolves.toBe(2);
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('should load older entries in place and hold new ones behind a button when scrolled down', async () => {
+    const ids: number[] = [];
+    for (let i = 1; i <= 25; i++) {
+      ids.push(
+        (
+          await publishPost(testApp, token, slug, {
+            body: `Entry ${i}\n\n${'Lorem ipsum dolor sit amet. '.repeat(8)}`,
+          })
+        ).post.id,
+      );
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await openLive();
+    await expect(page.locator('article.entry').count()).resolves.toBe(20);
+    await page.locator('#load-older').click();
+    await page.locator(`#post-${ids[0]}`).waitFor();
+    await expect(page.locator('article.entry').count()).resolves.toBe(25);
+    await expect(page.locator('#load-older').count()).resolves.toBe(0);
+
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    const scrollBefore = await page.evaluate(() => window.scrollY);
+    const { post } = await publishPost(testApp, token, slug, { body: 'Breaking while you read' });
+    await page.locator('#new-updates', { hasText: '1 new update' }).waitFor();
+    expect(await page.evaluate(() => window.scrollY)).toBe(scrollBefore);
+    await expect(page.locator(`#post-${post.id}`).count()).resolves.toBe(0);
+
+    await page.locator('#new-updates').click();
+    await page.locator(`#post-${post.id}`).waitFor();
+    await expect(page.locator('#new-updates').isHidden()).resolves.toBe(true);
+    expect(scriptErrors).toEqual([]);
+  });
+
+  it('should look right on a desktop and on a phone', async () => {
+    await publishPost(testApp, token, slug, {
+      body: '**Kick-off!** The final is under way in Berlin.',
+      pinned: true,
+    });
+    await publishPost(testApp, token, slug, {
+      body: 'GOAL! Spain lead 1-0 after a header from a corner.',
+      keyEvent: true,
+    });
+    await publishPost(testApp, token, slug, {
+      body: 'Lineups:\n\n- Spain: Unai Simón; Carvajal, Le Normand, Laporte, Cucurella\n- England: Pickford; Walker, Stones, Guéhi, Shaw',
+    });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await openLive();
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'reader-desktop.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'reader-phone.png'), fullPage: true });
+    await page.goto(testApp.url);
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'home-phone.png'), fullPage: true });
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth > window.innerWidth,
+    );
+    expect(overflow).toBe(false);
+    expect(scriptErrors).toEqual([]);
+  });
+});
