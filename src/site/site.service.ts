@@ -21,7 +21,8 @@ export interface BlogPage {
   pinned: PostView[];
   posts: PostView[];
   lastEventId: number;
-  olderUrl: string | null;
+  /** The id to page older entries from, when there are older entries. */
+  olderBefore: number | null;
   isOlderPage: boolean;
   script: string;
 }
@@ -79,10 +80,7 @@ export class SiteService {
       pinned,
       posts,
       lastEventId,
-      olderUrl:
-        page.length > ENTRIES_PER_PAGE && oldest
-          ? `/blogs/${encodeURIComponent(blog.slug)}?before=${oldest.id}`
-          : null,
+      olderBefore: page.length > ENTRIES_PER_PAGE && oldest ? oldest.id : null,
       isOlderPage: Boolean(before),
       script: '/static/js/reader.js',
     };
