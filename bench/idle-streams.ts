@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let output = '';
-      server.stdout!.on('data', (chunk: Buffer) => {
+      server.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         const match = /serving on (http:\/\/\S+?)"/.exec(output);
         if (match) resolve(match[1].replace('localhost', '127.0.0.1'));
