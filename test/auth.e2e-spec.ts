@@ -152,6 +152,29 @@ describe('Accounts and authentication', () => {
       expect(cookie).not.toMatch(/Secure/);
     });
 
+    it("should refuse a sign-in sent from another site's page", async () => {
+      const user = await createUser(testApp);
+      const credentials = { email: user.email, password: PASSWORD };
+      const forged = await api()
+        .post('/api/auth/login')
+        .set('Origin', 'https://evil.example')
+        .type('form')
+        .send(credentials)
+        .expect(403);
+      expect(forged.headers['set-cookie']).toBeUndefined();
+      await api()
+        .post('/api/auth/login')
+        .set('Sec-Fetch-Site', 'cross-site')
+        .send(credentials)
+        .expect(403);
+      await api()
+        .post('/api/auth/login')
+        .set('Origin', testApp.url)
+        .set('Sec-Fetch-Site', 'same-origin')
+        .send(credentials)
+        .expect(200);
+    });
+
     it('should answer 401 for a wrong password and for an unknown email, alike', async () => {
       const user = await createUser(testApp);
       const wrong = await api()
@@ -244,6 +267,20 @@ describe('Accounts and authentication', () => {
         .set('X-CSRF-Token', client.csrfToken)
         .send({ title: 'With token' })
         .expect(201);
+    });
+
+    it('should take the CSRF token from the hidden field of an HTML form', async () => {
+      const client = await signIn(testApp, await createUser(testApp));
+      await client.agent
+        .post('/api/blogs')
+        .type('form')
+        .send({ title: 'From a form', _csrf: client.csrfToken })
+        .expect(201);
+      await client.agent
+        .post('/api/blogs')
+        .type('form')
+        .send({ title: 'Forged form', _csrf: 'nope' })
+        .expect(403);
     });
 
     it('should let cookie-authenticated reads through without a CSRF token', async () => {

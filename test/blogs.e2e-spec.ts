@@ -55,6 +55,15 @@ describe('Blogs API', () => {
       ]);
     });
 
+    it('should find a free slug when a shortened candidate is taken', async () => {
+      const long = 'a'.repeat(80);
+      await createBlog(testApp, token, { title: 'Taken', slug: `${'a'.repeat(78)}-2` });
+      const first = await createBlog(testApp, token, { title: long });
+      const second = await createBlog(testApp, token, { title: long });
+      expect(first.slug).toBe(long);
+      expect(second.slug).toBe(`${'a'.repeat(78)}-3`);
+    });
+
     it('should use a given slug, normalized to lower case', async () => {
       const blog = await createBlog(testApp, token, { title: 'Keynote', slug: 'Keynote-2026' });
       expect(blog.slug).toBe('keynote-2026');
@@ -191,6 +200,34 @@ describe('Blogs API', () => {
       const { body } = await api().get(`/api/blogs/${blog.slug}`).expect(200);
       expect(body.blog.status).toBe('ended');
     });
+
+    it('should change only the fields given', async () => {
+      const blog = await createBlog(testApp, token, { title: 'Derby day', description: 'Kept' });
+      const response = await api()
+        .patch(`/api/blogs/${blog.slug}`)
+        .auth(token, { type: 'bearer' })
+        .send({ status: 'ended' })
+        .expect(200);
+      expect(response.body.blog).toMatchObject({
+        title: 'Derby day',
+        description: 'Kept',
+        status: 'ended',
+      });
+    });
+
+    it.each([{ title: null }, { description: null }, { status: null }, { title: '\ud800' }])(
+      'should answer 400 for %j and change nothing',
+      async (body) => {
+        const blog = await createBlog(testApp, token, { title: 'Steady' });
+        await api()
+          .patch(`/api/blogs/${blog.slug}`)
+          .auth(token, { type: 'bearer' })
+          .send(body)
+          .expect(400);
+        const { body: after } = await api().get(`/api/blogs/${blog.slug}`).expect(200);
+        expect(after.blog).toMatchObject({ title: 'Steady', description: '', status: 'live' });
+      },
+    );
 
     it('should answer 400 for an unknown status and change nothing', async () => {
       const blog = await createBlog(testApp, token);

@@ -117,6 +117,9 @@ describe('Posts API', () => {
       [{ body: 'ok', pinned: 'yes' }, 'pinned must be a boolean value'],
       [{ body: 'x'.repeat(20_001) }, 'body must be shorter than or equal to 20000 characters'],
       [{ body: 'ok', version: 3 }, 'property version should not exist'],
+      [{ body: null }, 'body must be a string'],
+      [{ body: 'ok', pinned: null }, 'pinned must be a boolean value'],
+      [{ body: 'lone \ud800 surrogate' }, 'body holds an invalid character'],
     ])('should answer 400 for %j and log nothing', async (body, expected) => {
       const response = await api()
         .post(posts())
@@ -168,12 +171,17 @@ describe('Posts API', () => {
       expect(response.body.posts).toEqual([]);
     });
 
-    it.each([{ limit: 0 }, { limit: 101 }, { limit: 'ten' }, { before: -1 }, { before: 'abc' }])(
-      'should answer 400 for the query %j',
-      async (query) => {
-        await api().get(posts()).query(query).expect(400);
-      },
-    );
+    it.each([
+      { limit: 0 },
+      { limit: 101 },
+      { limit: 'ten' },
+      { before: -1 },
+      { before: 'abc' },
+      { before: '0x10' },
+      { limit: '1e1' },
+    ])('should answer 400 for the query %j', async (query) => {
+      await api().get(posts()).query(query).expect(400);
+    });
 
     it('should answer 404 for an unknown blog', async () => {
       await api().get('/api/blogs/nope/posts').expect(404);
@@ -246,6 +254,28 @@ describe('Posts API', () => {
       expect(response.body.post).toMatchObject({ keyEvent: true, pinned: true, version: 3 });
     });
 
+    it.each([
+      [{ body: null }, 'body must be a string'],
+      [{ pinned: null }, 'pinned must be a boolean value'],
+      [{ keyEvent: true, version: null }, 'version must be an integer number'],
+    ])('should answer 400 for the edit %j and write nothing', async (body, expected) => {
+      const { post } = await publishPost(testApp, token, slug);
+      const response = await api()
+        .patch(`${posts()}/${post.id}`)
+        .auth(token, { type: 'bearer' })
+        .send(body)
+        .expect(400);
+      expect(JSON.stringify(response.body.message)).toContain(expected);
+      expect(await eventRows(testApp)).toHaveLength(1);
+    });
+
+    it('should keep the Markdown source exactly as written', async () => {
+      const body = '    indented code\n\nand text  ';
+      const { post } = await publishPost(testApp, token, slug, { body });
+      expect(post.body).toBe(body);
+      expect(post.html).toBe('<pre><code>indented code\n</code></pre>\n<p>and text</p>');
+    });
+
     it('should answer 400 for an empty edit', async () => {
       const { post } = await publishPost(testApp, token, slug);
       const response = await api()
@@ -257,7 +287,18 @@ describe('Posts API', () => {
     });
 
     it('should answer 400 for an id that is not a positive integer', async () => {
-      for (const id of ['abc', '0', '-1', '1.5', '99999999999999999999']) {
+      for (const id of [
+        'abc',
+        '0',
+        '-1',
+        '1.5',
+        '99999999999999999999',
+        '0x1',
+        '1e0',
+        '1.0',
+        '%201',
+        '01',
+      ]) {
         const response = await api()
           .patch(`${posts()}/${id}`)
           .auth(token, { type: 'bearer' })

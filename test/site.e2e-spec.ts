@@ -85,6 +85,16 @@ describe('Reader pages', () => {
       expect(older.text).not.toContain('id="load-older"');
     });
 
+    it('should show every pinned entry on the first page', async () => {
+      const blog = await createBlog(testApp, token);
+      const pinned: number[] = [];
+      for (let i = 0; i < 12; i++)
+        pinned.push((await publishPost(testApp, token, blog.slug, { pinned: true })).post.id);
+      const plain = await publishPost(testApp, token, blog.slug);
+      const response = await page(`/blogs/${blog.slug}`).expect(200);
+      expect(entryIds(response.text)).toEqual([...pinned.reverse(), plain.post.id]);
+    });
+
     it('should say when a blog has ended and when it has no entries', async () => {
       const blog = await createBlog(testApp, token);
       await request(testApp.url)

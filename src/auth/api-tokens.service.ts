@@ -1,3 +1,4 @@
+import { Transactions } from '../database/transactions';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -28,19 +29,24 @@ export function toApiTokenView(token: ApiToken): ApiTokenView {
 
 @Injectable()
 export class ApiTokensService {
-  constructor(@InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>) {}
+  constructor(
+    @InjectRepository(ApiToken) private readonly tokens: Repository<ApiToken>,
+    private readonly transactions: Transactions,
+  ) {}
 
   /** Creates a token; the secret is returned this once and never stored. */
   async create(user: User, name: string): Promise<{ token: ApiToken; secret: string }> {
     const secret = newSecret(TOKEN_PREFIX);
-    const token = await this.tokens.save(
-      this.tokens.create({
-        userId: user.id,
-        name,
-        secretHash: hashSecret(secret),
-        createdAt: new Date(),
-        lastUsedAt: null,
-      }),
+    const token = await this.transactions.run((manager) =>
+      manager.save(
+        this.tokens.create({
+          userId: user.id,
+          name,
+          secretHash: hashSecret(secret),
+          createdAt: new Date(),
+          lastUsedAt: null,
+        }),
+      ),
     );
     return { token, secret };
   }
@@ -50,7 +56,9 @@ export class ApiTokensService {
   }
 
   async revoke(user: User, id: number): Promise<void> {
-    const { affected } = await this.tokens.delete({ id, userId: user.id });
+    const { affected } = await this.transactions.run((manager) =>
+      manager.delete(ApiToken, { id, userId: user.id }),
+    );
     if (!affected) throw new NotFoundException(`No API token ${id}`);
   }
 
@@ -64,7 +72,9 @@ export class ApiTokensService {
     if (!token?.user) return null;
     const now = new Date();
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-      await this.tokens.update({ id: token.id }, { lastUsedAt: now });
+      await this.transactions.run((manager) =>
+        manager.update(ApiToken, { id: token.id }, { lastUsedAt: now }),
+      );
     }
     return token.user;
   }

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AuthService } from './auth.service';
 import type { AuthenticatedRequest } from './authenticated-request';
 import { CreateFirstAdminDto } from './dto/create-first-admin.dto';
 import { LoginDto } from './dto/login.dto';
 import { Public } from './public.decorator';
+import { SameOriginGuard } from './same-origin.guard';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
 import { SetupService } from './setup.service';
@@ -24,6 +25,7 @@ export class AuthController {
   ) {}
 
   @Public()
+  @UseGuards(SameOriginGuard)
   @Post('login')
   @HttpCode(200)
   async login(
@@ -59,6 +61,7 @@ export class AuthController {
 
   /** Creates the first admin with the one-time token of the setup link, and signs them in. */
   @Public()
+  @UseGuards(SameOriginGuard)
   @Post('setup')
   async setup(
     @Body() dto: CreateFirstAdminDto,

@@ -74,7 +74,10 @@ export class AuthGuard implements CanActivate {
       typeof given === 'string' &&
       Buffer.byteLength(given) === expected.length &&
       timingSafeEqual(Buffer.from(given), expected);
-    if (!valid)
+    if (!valid) {
       throw new ForbiddenException('Missing or invalid CSRF token (send it as X-CSRF-Token)');
+    }
+    // Checked: the form field is not part of what the route validates.
+    if (body && CSRF_FIELD in body) delete body[CSRF_FIELD];
   }
 }

@@ -1,3 +1,4 @@
+import { Transactions } from '../database/transactions';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -21,20 +22,25 @@ export interface StartedSession {
 /** Browser sessions, stored in SQLite so they survive a restart. */
 @Injectable()
 export class SessionsService {
-  constructor(@InjectRepository(Session) private readonly sessions: Repository<Session>) {}
+  constructor(
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly transactions: Transactions,
+  ) {}
 
   async start(user: User): Promise<StartedSession> {
     const token = newSecret();
     const now = new Date();
-    const session = await this.sessions.save(
-      this.sessions.create({
-        idHash: hashSecret(token),
-        userId: user.id,
-        csrfToken: newSecret(),
-        createdAt: now,
-        lastSeenAt: now,
-        expiresAt: new Date(now.getTime() + SESSION_MAX_AGE_MS),
-      }),
+    const session = await this.transactions.run((manager) =>
+      manager.save(
+        this.sessions.create({
+          idHash: hashSecret(token),
+          userId: user.id,
+          csrfToken: newSecret(),
+          createdAt: now,
+          lastSeenAt: now,
+          expiresAt: new Date(now.getTime() + SESSION_MAX_AGE_MS),
+        }),
+      ),
     );
     session.user = user;
     return { token, session };
@@ -52,17 +58,21 @@ export class SessionsService {
       session.expiresAt.getTime() <= now ||
       session.lastSeenAt.getTime() + SESSION_IDLE_MS <= now
     ) {
-      await this.sessions.delete({ idHash: session.idHash });
+      await this.transactions.run((manager) => manager.delete(Session, { idHash: session.idHash }));
       return null;
     }
     if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
       session.lastSeenAt = new Date(now);
-      await this.sessions.update({ idHash: session.idHash }, { lastSeenAt: session.lastSeenAt });
+      await this.transactions.run((manager) =>
+        manager.update(Session, { idHash: session.idHash }, { lastSeenAt: session.lastSeenAt }),
+      );
     }
     return session;
   }
 
   async end(token: string): Promise<void> {
-    await this.sessions.delete({ idHash: hashSecret(token) });
+    await this.transactions.run((manager) =>
+      manager.delete(Session, { idHash: hashSecret(token) }),
+    );
   }
 }

@@ -1,9 +1,21 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { CreateFirstAdminDto, PASSWORD_MIN_LENGTH } from './dto/create-first-admin.dto';
 import { Public } from './public.decorator';
+import { SameOriginGuard } from './same-origin.guard';
 import { setSessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
 import { SetupService } from './setup.service';
@@ -24,6 +36,7 @@ export class SetupController {
 
   /** A plain HTML form post: field errors are shown next to the fields, not as JSON. */
   @Post()
+  @UseGuards(SameOriginGuard)
   @HttpCode(HttpStatus.OK)
   async submit(
     @Body() body: Record<string, unknown>,

@@ -1,3 +1,4 @@
+import { Transactions } from '../database/transactions';
 import { ConflictException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
@@ -18,7 +19,10 @@ export function normalizeEmail(email: string): string {
 
 @Injectable()
 export class UsersService {
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly transactions: Transactions,
+  ) {}
 
   count(): Promise<number> {
     return this.users.count();
@@ -31,14 +35,16 @@ export class UsersService {
   async create(user: NewUser): Promise<User> {
     const passwordHash = await hashPassword(user.password);
     try {
-      return await this.users.save(
-        this.users.create({
-          email: normalizeEmail(user.email),
-          name: user.name,
-          role: user.role,
-          passwordHash,
-          createdAt: new Date(),
-        }),
+      return await this.transactions.run((manager) =>
+        manager.save(
+          this.users.create({
+            email: normalizeEmail(user.email),
+            name: user.name,
+            role: user.role,
+            passwordHash,
+            createdAt: new Date(),
+          }),
+        ),
       );
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictException('A user with this email exists');

@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../database/sqlite-errors';
 import { Blog } from './blog.entity';
 import { CreateBlogDto } from './dto/create-blog.dto';
 import { UpdateBlogDto } from './dto/update-blog.dto';
-import { firstFreeSlug, slugFromTitle } from './slug';
+import { firstFreeSlug, normalizeSlug, SLUG_MAX_LENGTH, slugFromTitle } from './slug';
 
 @Injectable()
 export class BlogsService {
@@ -21,7 +21,7 @@ export class BlogsService {
   }
 
   async findBySlug(slug: string): Promise<Blog> {
-    const blog = await this.blogs.findOneBy({ slug: slug.normalize('NFC').toLowerCase() });
+    const blog = await this.blogs.findOneBy({ slug: normalizeSlug(slug) });
     if (!blog) throw new NotFoundException(`No blog with the slug "${slug}"`);
     return blog;
   }
@@ -43,7 +43,7 @@ export class BlogsService {
         );
       });
     } catch (error) {
-      if (isUniqueViolation(error)) {
+      if (isUniqueViolation(error) && dto.slug) {
         throw new ConflictException(`The slug "${dto.slug}" is already taken`);
       }
       throw error;
@@ -52,13 +52,19 @@ export class BlogsService {
 
   async update(slug: string, dto: UpdateBlogDto): Promise<Blog> {
     const blog = await this.findBySlug(slug);
-    Object.assign(blog, dto, { updatedAt: new Date() });
-    return this.blogs.save(blog);
+    // Only the fields given: the DTO's other properties exist too, as undefined.
+    const changes = Object.fromEntries(
+      Object.entries(dto).filter(([, value]) => value !== undefined),
+    );
+    Object.assign(blog, changes, { updatedAt: new Date() });
+    return this.transactions.run((manager) => manager.save(blog));
   }
 
   private async freeSlugFor(title: string, blogs: Repository<Blog>): Promise<string> {
     const base = slugFromTitle(title);
-    const similar = await blogs.find({ select: { slug: true }, where: { slug: Like(`${base}%`) } });
+    // Candidates shorten the base to fit their "-n" suffix: look up every slug they could be.
+    const stem = base.slice(0, SLUG_MAX_LENGTH - 4);
+    const similar = await blogs.find({ select: { slug: true }, where: { slug: Like(`${stem}%`) } });
     return firstFreeSlug(base, new Set(similar.map((blog) => blog.slug)));
   }
 }

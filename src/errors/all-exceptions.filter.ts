@@ -45,6 +45,11 @@ function isHttpError(error: unknown): error is HttpError {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+function messageOf(answer: object): string | string[] | undefined {
+  const { message } = answer as { message?: unknown };
+  return typeof message === 'string' || Array.isArray(message) ? (message as string[]) : undefined;
+}
+
 function errorBody(statusCode: number, message: string | string[]): ErrorBody {
   return { statusCode, message, error: STATUS_CODES[statusCode] ?? 'Error' };
 }
@@ -88,7 +93,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const answer = exception.getResponse();
       return typeof answer === 'string'
         ? errorBody(status, answer)
-        : { ...errorBody(status, exception.message), ...(answer as Partial<ErrorBody>) };
+        : // Details (a 409's current entry, a failed health check) come along; the three
+          // fields of the contract keep their types.
+          { ...answer, ...errorBody(status, messageOf(answer) ?? exception.message) };
     }
     if (isHttpError(exception)) {
       const message =

@@ -15,8 +15,4 @@ export class EventBus {
   publish(event: LogEvent): void {
     this.committed.next(event);
   }
-
-  get subscriberCount(): number {
-    return this.committed.observers.length;
-  }
 }

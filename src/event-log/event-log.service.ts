@@ -29,9 +29,9 @@ export class EventLog {
   }
 
   /** The id of the newest event of the whole log, 0 when it is empty. */
-  async newestId(manager: EntityManager = this.events.manager): Promise<number> {
-    const row = await manager
-      .createQueryBuilder(LogEvent, 'event')
+  async newestId(): Promise<number> {
+    const row = await this.events
+      .createQueryBuilder('event')
       .select('MAX(event.id)', 'newest')
       .getRawOne<{ newest: number | null }>();
     return row?.newest ?? 0;

@@ -5,7 +5,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, LessThan, Repository } from 'typeorm';
+import { EntityManager, LessThan, Repository } from 'typeorm';
 import { User } from '../auth/user.entity';
 import { BlogsService } from '../blogs/blogs.service';
 import { Transactions } from '../database/transactions';
@@ -51,7 +51,7 @@ export class PostsService {
   /** Entries newest first, older than `before` when given; without the pinned ones if asked. */
   async page(
     blogId: number,
-    options: { before?: number; limit: number; pinned?: boolean },
+    options: { before?: number; limit?: number; pinned?: boolean },
   ): Promise<PostView[]> {
     const posts = await this.posts.find({
       where: {
@@ -75,15 +75,11 @@ export class PostsService {
     const rows = await this.posts
       .createQueryBuilder('post')
       .select('post.blogId', 'blogId')
-      .addSelect('MAX(post.id)', 'newestId')
+      .addSelect('MAX(post.createdAt)', 'latest')
       .groupBy('post.blogId')
-      .getRawMany<{ blogId: number; newestId: number }>();
-    if (rows.length === 0) return new Map();
-    const newest = await this.posts.find({
-      select: { blogId: true, createdAt: true },
-      where: { id: In(rows.map((row) => row.newestId)) },
-    });
-    return new Map(newest.map((post) => [post.blogId, post.createdAt]));
+      .getRawMany<{ blogId: number; latest: string }>();
+    // Raw rows skip TypeORM's hydration: the stored text is "YYYY-MM-DD HH:MM:SS.SSS" in UTC.
+    return new Map(rows.map((row) => [row.blogId, new Date(`${row.latest.replace(' ', 'T')}Z`)]));
   }
 
   async create(slug: string, author: User, dto: CreatePostDto): Promise<PostWrite> {
@@ -117,7 +113,7 @@ export class PostsService {
       throw new BadRequestException('Give at least one of body, pinned, keyEvent');
     }
     const blog = await this.blogsService.findBySlug(slug);
-    const html = dto.body === undefined ? undefined : renderMarkdown(dto.body);
+    const source = dto.body === undefined ? {} : { body: dto.body, html: renderMarkdown(dto.body) };
     return this.writeWithEvent(async (manager) => {
       const post = await this.findInBlog(manager, blog.id, postId);
       if (dto.version !== undefined && dto.version !== post.version) {
@@ -128,10 +124,7 @@ export class PostsService {
           post: toPostView(post),
         });
       }
-      if (dto.body !== undefined && html !== undefined) {
-        post.body = dto.body;
-        post.html = html;
-      }
+      Object.assign(post, source);
       post.pinned = dto.pinned ?? post.pinned;
       post.keyEvent = dto.keyEvent ?? post.keyEvent;
       post.version += 1;
@@ -143,40 +136,48 @@ export class PostsService {
 
   async remove(slug: string, postId: number): Promise<{ eventId: number }> {
     const blog = await this.blogsService.findBySlug(slug);
-    const event = await this.transactions.run(async (manager) => {
+    const { eventId } = await this.commitWithEvent(async (manager) => {
       const post = await this.findInBlog(manager, blog.id, postId);
       await manager.delete(Post, { id: post.id });
-      return this.eventLog.append(manager, {
+      const event: NewLogEvent = {
         blogId: blog.id,
         type: 'delete',
         postId: post.id,
         data: { postId: post.id },
-      });
+      };
+      return { result: undefined, event };
     });
-    this.eventBus.publish(event);
-    return { eventId: event.id };
+    return { eventId };
+  }
+
+  /** Writes an entry, then logs its `post` or `update` event with the entry as readers see it. */
+  private async writeWithEvent(
+    write: (manager: EntityManager) => Promise<{ post: Post; type: 'post' | 'update' }>,
+  ): Promise<PostWrite> {
+    const { result, eventId } = await this.commitWithEvent(async (manager) => {
+      const { post, type } = await write(manager);
+      const view = toPostView(post);
+      return {
+        result: view,
+        event: { blogId: post.blogId, type, postId: post.id, data: { post: view } },
+      };
+    });
+    return { post: result, eventId };
   }
 
   /**
-   * Runs a write of one entry and appends its event in the same transaction (the outbox rule),
-   * then publishes the event, only once it is committed.
+   * The outbox rule: a change and its event commit in one transaction, and the event goes to
+   * the bus only once committed.
    */
-  private async writeWithEvent(
-    write: (manager: EntityManager) => Promise<{ post: Post; type: NewLogEvent['type'] }>,
-  ): Promise<PostWrite> {
-    const { view, event } = await this.transactions.run(async (manager) => {
-      const { post, type } = await write(manager);
-      const view = toPostView(post);
-      const event = await this.eventLog.append(manager, {
-        blogId: post.blogId,
-        type,
-        postId: post.id,
-        data: { post: view },
-      });
-      return { view, event };
+  private async commitWithEvent<T>(
+    work: (manager: EntityManager) => Promise<{ result: T; event: NewLogEvent }>,
+  ): Promise<{ result: T; eventId: number }> {
+    const { result, event } = await this.transactions.run(async (manager) => {
+      const { result, event } = await work(manager);
+      return { result, event: await this.eventLog.append(manager, event) };
     });
     this.eventBus.publish(event);
-    return { post: view, eventId: event.id };
+    return { result, eventId: event.id };
   }
 
   private async findInBlog(manager: EntityManager, blogId: number, postId: number): Promise<Post> {

@@ -1,6 +1,6 @@
-import { Controller, Get, Param, Query, Render } from '@nestjs/common';
+import { Controller, Get, Param, Render } from '@nestjs/common';
 import { Public } from '../auth/public.decorator';
-import { IdParam, PositiveIntPipe } from '../validation/id-param.pipe';
+import { IdParam, OptionalIdQuery } from '../validation/id-param.pipe';
 import { BlogPage, HomePage, PermalinkPage, SiteService } from './site.service';
 
 /** The reader pages, rendered on the server and complete without JavaScript. */
@@ -17,10 +17,7 @@ export class SiteController {
 
   @Get('blogs/:slug')
   @Render('pages/blog')
-  blog(
-    @Param('slug') slug: string,
-    @Query('before', new PositiveIntPipe('before', true)) before?: number,
-  ): Promise<BlogPage> {
+  blog(@Param('slug') slug: string, @OptionalIdQuery('before') before?: number): Promise<BlogPage> {
     return this.siteService.blog(slug, before);
   }
 

@@ -7,7 +7,6 @@ import { PostsService } from '../posts/posts.service';
 
 /** Entries per page of the reader page; "Load older entries" fetches the next ones. */
 export const ENTRIES_PER_PAGE = 20;
-const MAX_PINNED = 10;
 
 export interface HomePage {
   title: string;
@@ -63,9 +62,7 @@ export class SiteService {
     // The cursor is read before the entries, so the stream replays anything committed while
     // the page is assembled rather than missing it (the script ignores what it already shows).
     const lastEventId = await this.eventLog.newestId();
-    const pinned = before
-      ? []
-      : await this.postsService.page(blog.id, { limit: MAX_PINNED, pinned: true });
+    const pinned = before ? [] : await this.postsService.page(blog.id, { pinned: true });
     const page = await this.postsService.page(blog.id, {
       before,
       limit: ENTRIES_PER_PAGE + 1,

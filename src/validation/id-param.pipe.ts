@@ -1,4 +1,19 @@
-import { BadRequestException, Injectable, Param, PipeTransform } from '@nestjs/common';
+import {
+  BadRequestException,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  PipeTransform,
+} from '@nestjs/common';
+import type { Request } from 'express';
+
+const POSITIVE_INTEGER = /^[1-9]\d{0,15}$/;
+
+/** A positive integer written plainly ("12"; not "0x3", "1e0", "3.0", " 3"), else undefined. */
+export function parsePositiveInt(value: unknown): number | undefined {
+  const number = typeof value === 'string' && POSITIVE_INTEGER.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(number) ? number : undefined;
+}
 
 /** A route id: a positive integer, else 400 (contract: `/posts/abc` is 400, an unknown id 404). */
 @Injectable()
@@ -10,14 +25,22 @@ export class PositiveIntPipe implements PipeTransform<unknown, number | undefine
 
   transform(value: unknown): number | undefined {
     if (this.optional && value === undefined) return undefined;
-    // The global ValidationPipe may already have turned the string into a number.
-    const text = typeof value === 'number' ? String(value) : value;
-    const id = typeof text === 'string' && /^[1-9]\d{0,15}$/.test(text) ? Number(text) : NaN;
-    if (!Number.isSafeInteger(id)) {
-      throw new BadRequestException(`${this.name} must be a positive integer`);
-    }
+    const id = parsePositiveInt(value);
+    if (id === undefined) throw new BadRequestException(`${this.name} must be a positive integer`);
     return id;
   }
 }
 
-export const IdParam = (name = 'id') => Param(name, new PositiveIntPipe(name));
+// The raw text of a route or query parameter: custom decorators are left alone by the global
+// ValidationPipe, which would otherwise turn "0x3" into 3 before PositiveIntPipe sees it.
+const RawParam = createParamDecorator(
+  (name: string, context: ExecutionContext) =>
+    context.switchToHttp().getRequest<Request>().params[name],
+);
+const RawQuery = createParamDecorator(
+  (name: string, context: ExecutionContext) =>
+    context.switchToHttp().getRequest<Request>().query[name],
+);
+
+export const IdParam = (name = 'id') => RawParam(name, new PositiveIntPipe(name));
+export const OptionalIdQuery = (name: string) => RawQuery(name, new PositiveIntPipe(name, true));

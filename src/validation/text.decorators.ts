@@ -1,23 +1,59 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
+import { IsEmail, IsString, Matches, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
 import { normalizeEmail } from '../auth/users.service';
-import { IsEmail, IsNotEmpty, IsOptional, IsString, MaxLength } from 'class-validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NOT_BLANK = /\S/;
+
+/**
+ * A field that may be left out. Unlike class-validator's IsOptional, null is not "left out":
+ * it must pass the field's rules like any value, so `{"title": null}` is a 400.
+ */
+export const Optional = () => ValidateIf((_object, value) => value !== undefined);
+
+/** Text that can be stored as given: no lone UTF-16 surrogate (it would come back as U+FFFD). */
+function WellFormed() {
+  return ValidateBy({
+    name: 'isWellFormed',
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || !LONE_SURROGATE.test(value),
+      defaultMessage: () => '$property holds an invalid character (a lone UTF-16 surrogate)',
+    },
+  });
+}
 
 /** A required string, trimmed, not blank, at most `maxLength` characters. */
 export function RequiredText(maxLength: number) {
   return applyDecorators(
     Transform(trim),
     IsString(),
-    IsNotEmpty({ message: '$property must not be empty' }),
+    WellFormed(),
+    Matches(NOT_BLANK, { message: '$property must not be empty' }),
     MaxLength(maxLength),
   );
 }
 
 /** An optional string, trimmed, at most `maxLength` characters (may be empty). */
 export function OptionalText(maxLength: number) {
-  return applyDecorators(Transform(trim), IsOptional(), IsString(), MaxLength(maxLength));
+  return applyDecorators(
+    Optional(),
+    Transform(trim),
+    IsString(),
+    WellFormed(),
+    MaxLength(maxLength),
+  );
+}
+
+/** Markdown source: kept exactly as written (leading spaces start a code block), not blank. */
+export function MarkdownText(maxLength: number) {
+  return applyDecorators(
+    IsString(),
+    WellFormed(),
+    Matches(NOT_BLANK, { message: '$property must not be empty' }),
+    MaxLength(maxLength),
+  );
 }
 
 /** An email address, trimmed and lower-cased, as accounts store it. */

@@ -1,6 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { OptionalText, RequiredText } from '../../validation/text.decorators';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { Optional, OptionalText, RequiredText } from '../../validation/text.decorators';
 import { normalizeSlug, SLUG_MAX_LENGTH, SLUG_PATTERN } from '../slug';
 
 export class CreateBlogDto {
@@ -10,7 +10,7 @@ export class CreateBlogDto {
   @Transform(({ value }: { value: unknown }) =>
     typeof value === 'string' ? normalizeSlug(value) : value,
   )
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(SLUG_MAX_LENGTH)
   @Matches(SLUG_PATTERN, {

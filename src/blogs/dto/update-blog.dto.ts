@@ -1,16 +1,16 @@
-import { IsIn, IsOptional } from 'class-validator';
-import { OptionalText, RequiredText } from '../../validation/text.decorators';
+import { IsIn } from 'class-validator';
+import { Optional, OptionalText, RequiredText } from '../../validation/text.decorators';
 import { BLOG_STATUSES, type BlogStatus } from '../blog.entity';
 
 export class UpdateBlogDto {
-  @IsOptional()
+  @Optional()
   @RequiredText(200)
   title?: string;
 
   @OptionalText(2000)
   description?: string;
 
-  @IsOptional()
+  @Optional()
   @IsIn(BLOG_STATUSES)
   status?: BlogStatus;
 }

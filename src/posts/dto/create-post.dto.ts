@@ -1,18 +1,18 @@
-import { IsBoolean, IsOptional } from 'class-validator';
-import { RequiredText } from '../../validation/text.decorators';
+import { IsBoolean } from 'class-validator';
+import { MarkdownText, Optional } from '../../validation/text.decorators';
 
 /** Long enough for a long-read entry, short enough that rendering it stays instant. */
 export const POST_BODY_MAX_LENGTH = 20_000;
 
 export class CreatePostDto {
-  @RequiredText(POST_BODY_MAX_LENGTH)
+  @MarkdownText(POST_BODY_MAX_LENGTH)
   body!: string;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   pinned?: boolean;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   keyEvent?: boolean;
 }

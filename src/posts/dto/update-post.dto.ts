@@ -1,22 +1,22 @@
-import { IsBoolean, IsInt, IsOptional, Min } from 'class-validator';
-import { RequiredText } from '../../validation/text.decorators';
+import { IsBoolean, IsInt, Min } from 'class-validator';
+import { MarkdownText, Optional } from '../../validation/text.decorators';
 import { POST_BODY_MAX_LENGTH } from './create-post.dto';
 
 export class UpdatePostDto {
-  @IsOptional()
-  @RequiredText(POST_BODY_MAX_LENGTH)
+  @Optional()
+  @MarkdownText(POST_BODY_MAX_LENGTH)
   body?: string;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   pinned?: boolean;
 
-  @IsOptional()
+  @Optional()
   @IsBoolean()
   keyEvent?: boolean;
 
   /** The version the editor started from; a newer one on the server is a 409. */
-  @IsOptional()
+  @Optional()
   @IsInt()
   @Min(1)
   version?: number;
