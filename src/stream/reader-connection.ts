@@ -64,6 +64,25 @@ export class ReaderConnection {
     return true;
   }
 
+  /** True while the response holds more unsent bytes than its high-water mark. */
+  get backedUp(): boolean {
+    return this.response.writableNeedDrain;
+  }
+
+  /** Resolves once the response has room again, or has closed. */
+  drained(): Promise<void> {
+    if (this.closed || !this.response.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.response.off('drain', done);
+        this.response.off('close', done);
+        resolve();
+      };
+      this.response.on('drain', done);
+      this.response.on('close', done);
+    });
+  }
+
   /**
    * Writes a frame, unless the reader has stopped reading: past the bound of unsent bytes the
    * connection is dropped, so one stuck reader cannot grow the server's memory. Its browser

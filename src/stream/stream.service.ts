@@ -135,8 +135,19 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     for (;;) {
       const events = await this.eventLog.readAfter(blogId, reader.lastSentId, REPLAY_PAGE_SIZE);
       if (!reader.isOpen) return;
-      for (const event of events) reader.replay(event.id, frameOf(event));
-      if (events.length < REPLAY_PAGE_SIZE) return;
+      // Written at the pace the reader reads: written at once, a replay of more than
+      // MAX_UNSENT_BYTES would drop a reader that only resumes from far back.
+      let waited = false;
+      for (const event of events) {
+        if (reader.backedUp) {
+          waited = true;
+          await reader.drained();
+          if (!reader.isOpen) return;
+        }
+        reader.replay(event.id, frameOf(event));
+      }
+      // What was published while it waited is in the log: read on rather than send it held.
+      if (events.length < REPLAY_PAGE_SIZE && !waited) return;
     }
   }
 
