@@ -133,6 +133,26 @@ describe('Reader page in a browser', () => {
     expect(scriptErrors).toEqual([]);
   });
 
+  it('should reconnect by itself after the stream answers 503, as a proxy does during a deploy', async () => {
+    let refused = 0;
+    // The first two connections get a proxy's 503, after which a native EventSource gives up.
+    await page.route('**/events?*', async (route) => {
+      if (refused < 2) {
+        refused += 1;
+        await route.fulfill({ status: 503, body: 'Service Unavailable' });
+      } else {
+        await route.continue();
+      }
+    });
+    await page.goto(blogUrl());
+    await page.locator('#connection', { hasText: 'Reconnecting…' }).waitFor();
+    await page.locator('#connection', { hasText: 'Live' }).waitFor({ timeout: 15000 });
+    expect(refused).toBe(2);
+    const { post } = await publishPost(testApp, token, slug, { body: 'Back after the deploy' });
+    await page.locator(`#post-${post.id}`).waitFor();
+    expect(scriptErrors.filter((error) => !error.includes('503'))).toEqual([]);
+  });
+
   it('should load older entries in place and hold new ones behind a button when scrolled down', async () => {
     const ids: number[] = [];
     for (let i = 1; i <= 25; i++) {
