@@ -2,6 +2,8 @@ import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { BlogsModule } from './blogs/blogs.module';
 import { AppConfig } from './config/app-config';
@@ -48,6 +50,9 @@ export class AppModule {
         PostsModule,
         StreamModule,
         SiteModule,
+        AdminModule,
+        // Sign-in attempts per client address (the routes that use ThrottlerGuard).
+        ThrottlerModule.forRoot({ throttlers: [{ ttl: 60_000, limit: 10 }] }),
         HealthModule,
       ],
       providers: [

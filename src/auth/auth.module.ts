@@ -25,6 +25,6 @@ import { UsersService } from './users.service';
     SetupService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [UsersService, SessionsService, SetupService],
+  exports: [UsersService, SessionsService, SetupService, AuthService],
 })
 export class AuthModule {}

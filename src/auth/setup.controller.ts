@@ -10,9 +10,8 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
+import { readForm } from '../validation/form';
 import { CreateFirstAdminDto, PASSWORD_MIN_LENGTH } from './dto/create-first-admin.dto';
 import { Public } from './public.decorator';
 import { SameOriginGuard } from './same-origin.guard';
@@ -43,18 +42,12 @@ export class SetupController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const form = plainToInstance(CreateFirstAdminDto, {
-      token: body.token,
-      email: body.email,
-      name: body.name,
-      password: body.password,
-    });
-    const errors = Object.fromEntries(
-      (await validate(form)).map((error) => [
-        error.property,
-        Object.values(error.constraints ?? {})[0],
-      ]),
-    );
+    const { value: form, errors } = await readForm(CreateFirstAdminDto, body, [
+      'token',
+      'email',
+      'name',
+      'password',
+    ]);
     if (Object.keys(errors).length > 0 || !this.setupService.isValidToken(form.token)) {
       response.status(HttpStatus.BAD_REQUEST);
       this.renderForm(response, {

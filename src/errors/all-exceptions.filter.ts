@@ -31,9 +31,16 @@ const CLIENT_ERROR_MESSAGES: Record<string, string> = {
 };
 
 const PAGE_HEADINGS: Record<number, string> = {
+  403: 'Not allowed',
   404: 'Page not found',
+  429: 'Too many attempts',
   500: 'Something went wrong',
 };
+
+/** The editors' pages: signed out, they lead to the sign-in form. */
+function isAdminPage(request: Request): boolean {
+  return request.path === '/admin' || request.path.startsWith('/admin/');
+}
 
 /** A browser opening a page (not the API, not a stream) gets an HTML error page. */
 function wantsPage(request: Request): boolean {
@@ -70,6 +77,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     // A stream that has started cannot change its status; the connection just ends.
     if (response.headersSent) {
       response.end();
+      return;
+    }
+    if (body.statusCode === 401 && request.method === 'GET' && isAdminPage(request)) {
+      const next = encodeURIComponent(request.originalUrl);
+      response.redirect(303, `/admin/login?next=${next}`);
       return;
     }
     response.status(body.statusCode);

@@ -23,6 +23,11 @@ export interface PostPage {
   lastEventId: number;
 }
 
+export interface BlogActivity {
+  entries: number;
+  latestEntryAt: Date;
+}
+
 export interface PostWrite {
   post: PostView;
   eventId: number;
@@ -70,16 +75,22 @@ export class PostsService {
     return toPostView(await this.findInBlog(this.posts.manager, blogId, postId));
   }
 
-  /** When each blog last got an entry, by blog id. */
-  async latestEntryTimes(): Promise<Map<number, Date>> {
+  /** How many entries each blog has and when it got the latest, by blog id. */
+  async activityByBlog(): Promise<Map<number, BlogActivity>> {
     const rows = await this.posts
       .createQueryBuilder('post')
       .select('post.blogId', 'blogId')
+      .addSelect('COUNT(*)', 'entries')
       .addSelect('MAX(post.createdAt)', 'latest')
       .groupBy('post.blogId')
-      .getRawMany<{ blogId: number; latest: string }>();
+      .getRawMany<{ blogId: number; entries: number; latest: string }>();
     // Raw rows skip TypeORM's hydration: the stored text is "YYYY-MM-DD HH:MM:SS.SSS" in UTC.
-    return new Map(rows.map((row) => [row.blogId, new Date(`${row.latest.replace(' ', 'T')}Z`)]));
+    return new Map(
+      rows.map((row) => [
+        row.blogId,
+        { entries: row.entries, latestEntryAt: new Date(`${row.latest.replace(' ', 'T')}Z`) },
+      ]),
+    );
   }
 
   async create(slug: string, author: User, dto: CreatePostDto): Promise<PostWrite> {

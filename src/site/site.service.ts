@@ -23,7 +23,7 @@ export interface BlogPage {
   /** The id to page older entries from, when there are older entries. */
   olderBefore: number | null;
   isOlderPage: boolean;
-  script: string;
+  scripts: string[];
 }
 
 export interface PermalinkPage {
@@ -42,16 +42,16 @@ export class SiteService {
   ) {}
 
   async home(): Promise<HomePage> {
-    const [blogs, latest] = await Promise.all([
+    const [blogs, activity] = await Promise.all([
       this.blogsService.list(),
-      this.postsService.latestEntryTimes(),
+      this.postsService.activityByBlog(),
     ]);
     return {
       title: 'Live blogs',
       blogs: blogs.map((blog) => ({
         ...toBlogView(blog),
         live: blog.status === 'live',
-        latestEntryAt: latest.get(blog.id)?.toISOString() ?? null,
+        latestEntryAt: activity.get(blog.id)?.latestEntryAt.toISOString() ?? null,
       })),
     };
   }
@@ -79,7 +79,7 @@ export class SiteService {
       lastEventId,
       olderBefore: page.length > ENTRIES_PER_PAGE && oldest ? oldest.id : null,
       isOlderPage: Boolean(before),
-      script: '/static/js/reader.js',
+      scripts: ['/static/js/live-entries.js', '/static/js/reader.js'],
     };
   }
 

@@ -1,0 +1,99 @@
+import { Body, Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import type { AuthenticatedRequest } from '../auth/authenticated-request';
+import { BlogsService } from '../blogs/blogs.service';
+import { CreateBlogDto } from '../blogs/dto/create-blog.dto';
+import { FieldErrors, readForm } from '../validation/form';
+import { adminPage } from './admin-page';
+import { AdminService } from './admin.service';
+import { BlogStatusDto } from './dto/blog-status.dto';
+
+/** The editors' pages. Forms post here and redirect; the composer's script uses the JSON API. */
+@Controller('admin')
+export class AdminController {
+  constructor(
+    private readonly adminService: AdminService,
+    private readonly blogsService: BlogsService,
+  ) {}
+
+  @Get()
+  async dashboard(@Req() request: AuthenticatedRequest, @Res() response: Response): Promise<void> {
+    await this.renderDashboard(request, response, {}, {});
+  }
+
+  @Post('blogs')
+  async createBlog(
+    @Body() body: Record<string, unknown>,
+    @Req() request: AuthenticatedRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    const { value, errors } = await readForm(CreateBlogDto, blankAsMissing(body), [
+      'title',
+      'slug',
+      'description',
+    ]);
+    if (Object.keys(errors).length === 0) {
+      try {
+        const blog = await this.blogsService.create(value);
+        response.redirect(HttpStatus.SEE_OTHER, `/admin/blogs/${encodeURIComponent(blog.slug)}`);
+        return;
+      } catch (error) {
+        const status = (error as { status?: number }).status;
+        if (status !== HttpStatus.CONFLICT) throw error;
+        errors.slug = (error as Error).message;
+      }
+    }
+    response.status(HttpStatus.BAD_REQUEST);
+    await this.renderDashboard(request, response, body, errors);
+  }
+
+  @Post('blogs/:slug/status')
+  async setStatus(
+    @Param('slug') slug: string,
+    @Body() body: Record<string, unknown>,
+    @Res() response: Response,
+  ): Promise<void> {
+    const { value, errors } = await readForm(BlogStatusDto, body, ['status']);
+    if (errors.status) {
+      response
+        .status(HttpStatus.BAD_REQUEST)
+        .json({ statusCode: 400, error: 'Bad Request', message: errors.status });
+      return;
+    }
+    await this.blogsService.update(slug, { status: value.status });
+    response.redirect(HttpStatus.SEE_OTHER, '/admin');
+  }
+
+  @Get('blogs/:slug')
+  async composer(
+    @Param('slug') slug: string,
+    @Req() request: AuthenticatedRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    const data = await this.adminService.composer(slug);
+    response.render('admin/composer', {
+      ...adminPage(request, data.blog.title, 'blogs'),
+      ...data,
+      scripts: ['/static/js/live-entries.js', '/static/js/admin.js'],
+    });
+  }
+
+  private async renderDashboard(
+    request: AuthenticatedRequest,
+    response: Response,
+    values: Record<string, unknown>,
+    errors: FieldErrors,
+  ): Promise<void> {
+    response.render('admin/dashboard', {
+      ...adminPage(request, 'Dashboard', 'blogs'),
+      blogs: await this.adminService.dashboardBlogs(),
+      values,
+      errors,
+    });
+  }
+}
+
+/** An HTML form sends empty strings for empty optional fields. */
+function blankAsMissing(body: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== ''));
+}

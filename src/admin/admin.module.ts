@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { BlogsModule } from '../blogs/blogs.module';
+import { EventLogModule } from '../event-log/event-log.module';
+import { PostsModule } from '../posts/posts.module';
+import { StreamModule } from '../stream/stream.module';
+import { AdminAuthController } from './admin-auth.controller';
+import { AdminController } from './admin.controller';
+import { AdminService } from './admin.service';
+
+@Module({
+  imports: [AuthModule, BlogsModule, PostsModule, StreamModule, EventLogModule],
+  controllers: [AdminAuthController, AdminController],
+  providers: [AdminService],
+})
+export class AdminModule {}
