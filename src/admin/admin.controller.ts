@@ -1,4 +1,18 @@
-import { Body, Controller, Get, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpStatus,
+  Param,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { User } from '../auth/user.entity';
+import { CreatePostDto } from '../posts/dto/create-post.dto';
+import { PostsService } from '../posts/posts.service';
 import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
 import { BlogsService } from '../blogs/blogs.service';
@@ -14,6 +28,7 @@ export class AdminController {
   constructor(
     private readonly adminService: AdminService,
     private readonly blogsService: BlogsService,
+    private readonly postsService: PostsService,
   ) {}
 
   @Get()
@@ -62,6 +77,25 @@ export class AdminController {
     }
     await this.blogsService.update(slug, { status: value.status });
     response.redirect(HttpStatus.SEE_OTHER, '/admin');
+  }
+
+  /** The composer without JavaScript: a plain form post, then back to the composer. */
+  @Post('blogs/:slug/posts')
+  async publish(
+    @Param('slug') slug: string,
+    @Body() body: Record<string, unknown>,
+    @CurrentUser() user: User,
+    @Res() response: Response,
+  ): Promise<void> {
+    const form = {
+      body: body.body,
+      pinned: body.pinned === 'true',
+      keyEvent: body.keyEvent === 'true',
+    };
+    const { value, errors } = await readForm(CreatePostDto, form, ['body', 'pinned', 'keyEvent']);
+    if (errors.body) throw new BadRequestException(errors.body);
+    await this.postsService.create(slug, user, value);
+    response.redirect(HttpStatus.SEE_OTHER, `/admin/blogs/${encodeURIComponent(slug)}`);
   }
 
   @Get('blogs/:slug')

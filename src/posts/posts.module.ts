@@ -4,11 +4,12 @@ import { BlogsModule } from '../blogs/blogs.module';
 import { EventLogModule } from '../event-log/event-log.module';
 import { Post } from './post.entity';
 import { PostsController } from './posts.controller';
+import { PreviewController } from './preview.controller';
 import { PostsService } from './posts.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Post]), BlogsModule, EventLogModule],
-  controllers: [PostsController],
+  controllers: [PostsController, PreviewController],
   providers: [PostsService],
   exports: [PostsService],
 })

@@ -25,6 +25,7 @@ export function configureViewEngine(viewsDir: string): void {
     'isEdited',
     (post: { version?: number } | undefined) => (post?.version ?? 1) > 1,
   );
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   hbs.registerHelper('clock', (iso: unknown) =>
     typeof iso === 'string' ? `${CLOCK.format(new Date(iso))} UTC` : '',
   );
