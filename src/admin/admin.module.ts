@@ -6,11 +6,13 @@ import { PostsModule } from '../posts/posts.module';
 import { StreamModule } from '../stream/stream.module';
 import { AdminAuthController } from './admin-auth.controller';
 import { AdminController } from './admin.controller';
+import { AdminTokensController } from './admin-tokens.controller';
+import { AdminUsersController } from './admin-users.controller';
 import { AdminService } from './admin.service';
 
 @Module({
   imports: [AuthModule, BlogsModule, PostsModule, StreamModule, EventLogModule],
-  controllers: [AdminAuthController, AdminController],
+  controllers: [AdminAuthController, AdminController, AdminUsersController, AdminTokensController],
   providers: [AdminService],
 })
 export class AdminModule {}

@@ -24,4 +24,11 @@ export class User {
 
   @Column({ type: 'datetime' })
   createdAt!: Date;
+
+  /**
+   * Set when an admin removes the user: they can no longer sign in, but their entries keep
+   * their name, so users are never deleted. Inviting the address again restores the account.
+   */
+  @Column({ type: 'datetime', nullable: true })
+  removedAt!: Date | null;
 }

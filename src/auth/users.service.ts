@@ -1,9 +1,10 @@
-import { Transactions } from '../database/transactions';
-import { ConflictException, Injectable } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { isUniqueViolation } from '../database/sqlite-errors';
+import { EntityManager, IsNull, Repository } from 'typeorm';
+import { Transactions } from '../database/transactions';
+import { ApiToken } from './api-token.entity';
 import { hashPassword } from './password';
+import { Session } from './session.entity';
 import { User, UserRole } from './user.entity';
 
 export interface NewUser {
@@ -28,27 +29,70 @@ export class UsersService {
     return this.users.count();
   }
 
+  /** A current (not removed) user. */
   findByEmail(email: string): Promise<User | null> {
-    return this.users.findOneBy({ email: normalizeEmail(email) });
+    return this.users.findOneBy({ email: normalizeEmail(email), removedAt: IsNull() });
   }
 
+  /** The current users, admins first, then by name. */
+  list(): Promise<User[]> {
+    return this.users.find({ where: { removedAt: IsNull() }, order: { role: 'ASC', name: 'ASC' } });
+  }
+
+  /**
+   * Creates an account; for the address of a removed user, restores that account with the new
+   * name, role and password (their entries are theirs again).
+   */
   async create(user: NewUser): Promise<User> {
     const passwordHash = await hashPassword(user.password);
-    try {
-      return await this.transactions.run((manager) =>
-        manager.save(
-          this.users.create({
-            email: normalizeEmail(user.email),
-            name: user.name,
-            role: user.role,
-            passwordHash,
-            createdAt: new Date(),
-          }),
-        ),
+    const email = normalizeEmail(user.email);
+    return this.transactions.run(async (manager) => {
+      const existing = await manager.findOneBy(User, { email });
+      if (existing && !existing.removedAt)
+        throw new ConflictException('A user with this email exists');
+      const fields = { name: user.name, role: user.role, passwordHash, removedAt: null };
+      return manager.save(
+        existing
+          ? Object.assign(existing, fields)
+          : manager.create(User, { ...fields, email, createdAt: new Date() }),
       );
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new ConflictException('A user with this email exists');
-      throw error;
-    }
+    });
+  }
+
+  /** Changes a user's role; the last admin cannot stop being one. */
+  async changeRole(id: number, role: UserRole): Promise<User> {
+    return this.transactions.run(async (manager) => {
+      const user = await this.current(manager, id);
+      if (user.role === 'admin' && role !== 'admin') await this.keepAnAdmin(manager);
+      user.role = role;
+      return manager.save(user);
+    });
+  }
+
+  /**
+   * Removes a user: they cannot sign in any more, their sessions end and their API tokens stop
+   * working at once. The last admin cannot be removed.
+   */
+  async remove(id: number): Promise<void> {
+    await this.transactions.run(async (manager) => {
+      const user = await this.current(manager, id);
+      if (user.role === 'admin') await this.keepAnAdmin(manager);
+      user.removedAt = new Date();
+      await manager.save(user);
+      await manager.delete(Session, { userId: id });
+      await manager.delete(ApiToken, { userId: id });
+    });
+  }
+
+  private async current(manager: EntityManager, id: number): Promise<User> {
+    const user = await manager.findOneBy(User, { id, removedAt: IsNull() });
+    if (!user) throw new NotFoundException(`No user ${id}`);
+    return user;
+  }
+
+  private async keepAnAdmin(manager: EntityManager): Promise<void> {
+    const admins = await manager.countBy(User, { role: 'admin', removedAt: IsNull() });
+    if (admins <= 1)
+      throw new ConflictException('The last admin cannot be removed or made an editor');
   }
 }

@@ -1,0 +1,113 @@
+import {
+  Body,
+  ConflictException,
+  Controller,
+  Get,
+  HttpStatus,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import type { AuthenticatedRequest } from '../auth/authenticated-request';
+import { Roles } from '../auth/roles.decorator';
+import { toUserView } from '../auth/user-view';
+import { UsersService } from '../auth/users.service';
+import { IdParam } from '../validation/id-param.pipe';
+import { FieldErrors, readForm } from '../validation/form';
+import { adminPage } from './admin-page';
+import { ChangeRoleDto, InviteUserDto } from './dto/invite-user.dto';
+
+/** Admins manage who may write: invite, change roles, remove. */
+@Roles('admin')
+@Controller('admin/users')
+export class AdminUsersController {
+  constructor(private readonly usersService: UsersService) {}
+
+  @Get()
+  async list(@Req() request: AuthenticatedRequest, @Res() response: Response): Promise<void> {
+    await this.render(request, response, {});
+  }
+
+  @Post()
+  async invite(
+    @Body() body: Record<string, unknown>,
+    @Req() request: AuthenticatedRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    const { value, errors } = await readForm(InviteUserDto, body, [
+      'email',
+      'name',
+      'role',
+      'password',
+    ]);
+    if (Object.keys(errors).length === 0) {
+      try {
+        await this.usersService.create(value);
+        response.redirect(HttpStatus.SEE_OTHER, '/admin/users');
+        return;
+      } catch (error) {
+        if (!(error instanceof ConflictException)) throw error;
+        errors.email = error.message;
+      }
+    }
+    response.status(HttpStatus.BAD_REQUEST);
+    await this.render(request, response, { values: { ...body, password: '' }, errors });
+  }
+
+  @Post(':id/role')
+  async changeRole(
+    @IdParam() id: number,
+    @Body() body: Record<string, unknown>,
+    @Req() request: AuthenticatedRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    const { value, errors } = await readForm(ChangeRoleDto, body, ['role']);
+    await this.act(request, response, errors.role, () =>
+      this.usersService.changeRole(id, value.role),
+    );
+  }
+
+  @Post(':id/remove')
+  async remove(
+    @IdParam() id: number,
+    @Req() request: AuthenticatedRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    await this.act(request, response, undefined, () => this.usersService.remove(id));
+  }
+
+  /** Runs a change and goes back to the list; a refused one is shown at the top of the list. */
+  private async act(
+    request: AuthenticatedRequest,
+    response: Response,
+    invalid: string | undefined,
+    change: () => Promise<unknown>,
+  ): Promise<void> {
+    try {
+      if (invalid) throw new ConflictException(invalid);
+      await change();
+      response.redirect(HttpStatus.SEE_OTHER, '/admin/users');
+    } catch (error) {
+      if (!(error instanceof ConflictException)) throw error;
+      response.status(invalid ? HttpStatus.BAD_REQUEST : HttpStatus.CONFLICT);
+      await this.render(request, response, { problem: error.message });
+    }
+  }
+
+  private async render(
+    request: AuthenticatedRequest,
+    response: Response,
+    page: { values?: Record<string, unknown>; errors?: FieldErrors; problem?: string },
+  ): Promise<void> {
+    const users = (await this.usersService.list()).map(toUserView);
+    response.render('admin/users', {
+      ...adminPage(request, 'Users', 'users'),
+      users: users.map((user) => ({ ...user, isSelf: user.id === request.auth!.user.id })),
+      values: page.values ?? { role: 'editor' },
+      errors: page.errors ?? {},
+      problem: page.problem,
+      scripts: ['/static/js/confirm.js'],
+    });
+  }
+}
