@@ -13,6 +13,7 @@ import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { EventLogModule } from './event-log/event-log.module';
 import { HealthModule } from './health/health.module';
 import { PostsModule } from './posts/posts.module';
+import { CountersModule } from './counters/counters.module';
 import { SiteModule } from './site/site.module';
 import { StreamModule } from './stream/stream.module';
 
@@ -49,10 +50,18 @@ export class AppModule {
         BlogsModule,
         PostsModule,
         StreamModule,
+        CountersModule,
         SiteModule,
         AdminModule,
-        // Sign-in attempts per client address (the routes that use ThrottlerGuard).
-        ThrottlerModule.forRoot({ throttlers: [{ ttl: 60_000, limit: 10 }] }),
+        // Per client address, on the routes that use ThrottlerGuard: sign-in attempts, and the
+        // view beacons of readers (many may share an address, behind a stadium's Wi-Fi).
+        ThrottlerModule.forRoot({
+          throttlers: [
+            // 'default' answers its 429 with a plain Retry-After header.
+            { name: 'default', ttl: 60_000, limit: 10 },
+            { name: 'views', ttl: 60_000, limit: config.VIEWS_RATE_LIMIT },
+          ],
+        }),
         HealthModule,
       ],
       providers: [

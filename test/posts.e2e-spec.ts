@@ -57,6 +57,7 @@ describe('Posts API', () => {
         createdAt: expect.any(String),
         updatedAt: post.createdAt,
         version: 1,
+        views: 0,
       });
       expect(await eventRows(testApp)).toEqual([
         {

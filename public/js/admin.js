@@ -320,6 +320,7 @@
     postsUrl,
     lastEventId: Number(stream.dataset.lastEventId) || 0,
     connection: document.getElementById('connection'),
+    readers: document.getElementById('readers'),
     onPost: showPost,
     onDelete: removePost,
     onReset: showAll,

@@ -22,6 +22,7 @@
     postsUrl,
     lastEventId,
     connection,
+    readers,
     onPost,
     onDelete,
     onReset,
@@ -76,6 +77,11 @@
         durable((data) => onDelete(data.postId)),
       );
       source.addEventListener('reset', reload);
+      // Ephemeral figures carry no id and are never replayed: applied as they come.
+      source.addEventListener('views', (event) => showViews(JSON.parse(event.data).counts));
+      source.addEventListener('readers', (event) => {
+        if (readers) readers.textContent = `${JSON.parse(event.data).readers} reading now`;
+      });
     }
 
     function retryLater() {
@@ -108,6 +114,21 @@
       else if (source.readyState === EventSource.CONNECTING) show('reconnecting');
     });
     connect();
+  }
+
+  function viewsText(views) {
+    return views === 1 ? '1 view' : `${views} views`;
+  }
+
+  /** New view totals, by entry id; the text changes in place, the layout does not move. */
+  function showViews(counts) {
+    for (const [postId, views] of Object.entries(counts)) {
+      const element = document.querySelector(`#post-${postId} .entry-views`);
+      if (element && Number(element.dataset.views) < views) {
+        element.dataset.views = String(views);
+        element.textContent = viewsText(views);
+      }
+    }
   }
 
   function entryId(element) {
@@ -175,7 +196,11 @@
     const author = document.createElement('span');
     author.className = 'entry-author';
     author.textContent = post.author.name;
-    footer.append(author);
+    const views = document.createElement('span');
+    views.className = 'entry-views';
+    views.dataset.views = String(post.views || 0);
+    views.textContent = viewsText(post.views || 0);
+    footer.append(author, views);
     if (post.version > 1) {
       const edited = document.createElement('span');
       edited.className = 'entry-edited';

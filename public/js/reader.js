@@ -126,12 +126,67 @@
     }
   });
 
+  // Views: an entry counts once it has been at least half on screen for a second. The ids
+  // go to the server in one request every few seconds (and when the page is hidden).
+  const seen = new Set();
+  const unreported = new Set();
+  const visibleTimers = new Map();
+  const viewsUrl = `/blogs/${encodeURIComponent(slug)}/views`;
+
+  function reportViews() {
+    if (unreported.size === 0) return;
+    const postIds = [...unreported].slice(0, 100);
+    for (const id of postIds) unreported.delete(id);
+    fetch(viewsUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ postIds }),
+      keepalive: true,
+    }).catch(() => postIds.forEach((id) => unreported.add(id)));
+  }
+
+  const onScreen = new IntersectionObserver(
+    (changes) => {
+      for (const change of changes) {
+        const id = entryId(change.target);
+        if (change.isIntersecting && !seen.has(id)) {
+          visibleTimers.set(
+            id,
+            setTimeout(() => {
+              seen.add(id);
+              unreported.add(id);
+              onScreen.unobserve(change.target);
+            }, 1000),
+          );
+        } else {
+          clearTimeout(visibleTimers.get(id));
+          visibleTimers.delete(id);
+        }
+      }
+    },
+    { threshold: 0.5 },
+  );
+
+  function watchEntries() {
+    for (const article of stream.querySelectorAll('article.entry')) {
+      if (!seen.has(entryId(article))) onScreen.observe(article);
+    }
+  }
+
+  new MutationObserver(watchEntries).observe(stream, { childList: true, subtree: true });
+  watchEntries();
+  setInterval(reportViews, 3000);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') reportViews();
+  });
+
   keepTimesTicking(stream);
   followStream({
     streamUrl: stream.dataset.streamUrl,
     postsUrl,
     lastEventId: Number(stream.dataset.lastEventId) || 0,
     connection: document.getElementById('connection'),
+    readers: document.getElementById('readers'),
     onPost: showPost,
     onDelete: removePost,
     onReset: showAll,

@@ -11,7 +11,7 @@ import {
   UnauthorizedException,
   UseGuards,
 } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { AuthService } from '../auth/auth.service';
 import { LoginDto } from '../auth/dto/login.dto';
@@ -50,6 +50,7 @@ export class AdminAuthController {
   @Public()
   @Post('login')
   @UseGuards(SameOriginGuard, ThrottlerGuard)
+  @SkipThrottle({ views: true })
   @HttpCode(HttpStatus.OK)
   async login(
     @Body() body: Record<string, unknown>,

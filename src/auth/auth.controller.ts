@@ -5,7 +5,7 @@ import type { AuthenticatedRequest } from './authenticated-request';
 import { CreateFirstAdminDto } from './dto/create-first-admin.dto';
 import { LoginDto } from './dto/login.dto';
 import { Public } from './public.decorator';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import { SameOriginGuard } from './same-origin.guard';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
@@ -27,6 +27,7 @@ export class AuthController {
 
   @Public()
   @UseGuards(SameOriginGuard, ThrottlerGuard)
+  @SkipThrottle({ views: true })
   @Post('login')
   @HttpCode(200)
   async login(

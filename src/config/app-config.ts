@@ -60,6 +60,12 @@ export class AppConfig {
   @Max(3_600_000, { message: 'SSE_RETRY_MS must be an integer from 0 to 3600000' })
   SSE_RETRY_MS = 3000;
 
+  @Transform(toInt)
+  @IsInt({ message: 'VIEWS_RATE_LIMIT must be an integer from 1 to 1000000' })
+  @Min(1, { message: 'VIEWS_RATE_LIMIT must be an integer from 1 to 1000000' })
+  @Max(1_000_000, { message: 'VIEWS_RATE_LIMIT must be an integer from 1 to 1000000' })
+  VIEWS_RATE_LIMIT = 600;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   })

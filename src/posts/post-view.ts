@@ -12,6 +12,7 @@ export interface PostView {
   createdAt: string;
   updatedAt: string;
   version: number;
+  views: number;
 }
 
 export function toPostView(post: Post): PostView {
@@ -26,5 +27,6 @@ export function toPostView(post: Post): PostView {
     createdAt: post.createdAt.toISOString(),
     updatedAt: post.updatedAt.toISOString(),
     version: post.version,
+    views: post.views ?? 0,
   };
 }

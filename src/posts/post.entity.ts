@@ -50,6 +50,10 @@ export class Post {
   @Column({ type: 'integer', default: 1 })
   version!: number;
 
+  /** Readers who have seen the entry, each counted once (see counters/). */
+  @Column({ type: 'integer', default: 0 })
+  views!: number;
+
   @Column({ type: 'datetime' })
   createdAt!: Date;
 

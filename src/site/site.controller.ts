@@ -1,4 +1,7 @@
-import { Controller, Get, Param, Render } from '@nestjs/common';
+import { Controller, Get, Param, Render, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { readReaderId } from '../counters/reader-cookie';
+import { ViewCounter } from '../counters/view-counter.service';
 import { Public } from '../auth/public.decorator';
 import { IdParam, OptionalIdQuery } from '../validation/id-param.pipe';
 import { BlogPage, HomePage, PermalinkPage, SiteService } from './site.service';
@@ -7,7 +10,10 @@ import { BlogPage, HomePage, PermalinkPage, SiteService } from './site.service';
 @Public()
 @Controller()
 export class SiteController {
-  constructor(private readonly siteService: SiteService) {}
+  constructor(
+    private readonly siteService: SiteService,
+    private readonly viewCounter: ViewCounter,
+  ) {}
 
   @Get()
   @Render('pages/home')
@@ -21,9 +27,17 @@ export class SiteController {
     return this.siteService.blog(slug, before);
   }
 
+  /** An entry's permalink; opening it counts a view (once per reader). */
   @Get('blogs/:slug/posts/:id')
   @Render('pages/post')
-  permalink(@Param('slug') slug: string, @IdParam() id: number): Promise<PermalinkPage> {
-    return this.siteService.permalink(slug, id);
+  async permalink(
+    @Param('slug') slug: string,
+    @IdParam() id: number,
+    @Req() request: Request,
+  ): Promise<PermalinkPage> {
+    const page = await this.siteService.permalink(slug, id);
+    const readerId = readReaderId(request);
+    if (readerId) this.viewCounter.record(readerId, page.post.id);
+    return page;
   }
 }

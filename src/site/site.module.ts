@@ -1,4 +1,7 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { CountersModule } from '../counters/counters.module';
+import { readerCookie } from '../counters/reader-cookie';
+import { StreamModule } from '../stream/stream.module';
 import { BlogsModule } from '../blogs/blogs.module';
 import { EventLogModule } from '../event-log/event-log.module';
 import { PostsModule } from '../posts/posts.module';
@@ -6,8 +9,12 @@ import { SiteController } from './site.controller';
 import { SiteService } from './site.service';
 
 @Module({
-  imports: [BlogsModule, PostsModule, EventLogModule],
+  imports: [BlogsModule, PostsModule, EventLogModule, StreamModule, CountersModule],
   controllers: [SiteController],
   providers: [SiteService],
 })
-export class SiteModule {}
+export class SiteModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(readerCookie).forRoutes(SiteController);
+  }
+}

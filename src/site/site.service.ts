@@ -4,6 +4,7 @@ import { BlogsService } from '../blogs/blogs.service';
 import { EventLog } from '../event-log/event-log.service';
 import { PostView } from '../posts/post-view';
 import { PostsService } from '../posts/posts.service';
+import { StreamService } from '../stream/stream.service';
 
 /** Entries per page of the reader page; "Load older entries" fetches the next ones. */
 export const ENTRIES_PER_PAGE = 20;
@@ -20,6 +21,7 @@ export interface BlogPage {
   pinned: PostView[];
   posts: PostView[];
   lastEventId: number;
+  readersNow: number;
   /** The id to page older entries from, when there are older entries. */
   olderBefore: number | null;
   isOlderPage: boolean;
@@ -39,6 +41,7 @@ export class SiteService {
     private readonly blogsService: BlogsService,
     private readonly postsService: PostsService,
     private readonly eventLog: EventLog,
+    private readonly streamService: StreamService,
   ) {}
 
   async home(): Promise<HomePage> {
@@ -77,6 +80,7 @@ export class SiteService {
       pinned,
       posts,
       lastEventId,
+      readersNow: this.streamService.openStreams(blog.id),
       olderBefore: page.length > ENTRIES_PER_PAGE && oldest ? oldest.id : null,
       isOlderPage: Boolean(before),
       scripts: ['/static/js/live-entries.js', '/static/js/reader.js'],

@@ -41,6 +41,11 @@ export class ReaderConnection {
     }
   }
 
+  /** An ephemeral event (views, readers): only once live, never held back or replayed. */
+  deliverEphemeral(frame: Buffer): void {
+    if (!this.replaying) this.write(frame);
+  }
+
   /** A durable event read from the log during replay. */
   replay(id: number, frame: Buffer): void {
     if (id <= this.lastSentId) return;

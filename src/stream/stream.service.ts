@@ -11,12 +11,15 @@ import { AppConfig } from '../config/app-config';
 import { EventBus } from '../event-log/event-bus';
 import { EventLog } from '../event-log/event-log.service';
 import type { LogEvent } from '../event-log/log-event.entity';
+import { Coalescer } from '../counters/coalescer';
 import { ReaderConnection } from './reader-connection';
 import { encodeFrame, encodeRetry, HEARTBEAT_FRAME } from './sse-frame';
 import type { StreamCursor } from './stream-cursor';
 
 /** Rows read from the log per query while replaying, so a far-behind reader never loads it all. */
 const REPLAY_PAGE_SIZE = 500;
+/** Ephemeral figures (readers now) go out at most this often per blog. */
+const FIGURES_INTERVAL_MS = 1000;
 /** Unsent bytes a reader may have queued before it is dropped (it resumes from the log). */
 const MAX_UNSENT_BYTES = 1024 * 1024;
 
@@ -42,6 +45,9 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   private readonly retryFrame: Buffer;
   private busSubscription?: Subscription;
   private heartbeat?: NodeJS.Timeout;
+  private figures?: NodeJS.Timeout;
+  /** Blogs whose number of open streams changed since the last `readers` events. */
+  private readonly readerCounts = new Coalescer<number, number>();
   private stopping = false;
 
   constructor(
@@ -57,11 +63,14 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     // One timer for every stream, not one per reader.
     this.heartbeat = setInterval(() => this.sendHeartbeat(), this.config.SSE_HEARTBEAT_MS);
     this.heartbeat.unref();
+    this.figures = setInterval(() => this.publishReaderCounts(), FIGURES_INTERVAL_MS);
+    this.figures.unref();
   }
 
   onModuleDestroy(): void {
     this.busSubscription?.unsubscribe();
     clearInterval(this.heartbeat);
+    clearInterval(this.figures);
   }
 
   /** Ends every open stream, so the server can close; browsers reconnect and resume. */
@@ -114,6 +123,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     let readers = this.readersByBlog.get(blogId);
     if (!readers) this.readersByBlog.set(blogId, (readers = new Set()));
     readers.add(reader);
+    this.readerCounts.note(blogId, readers.size);
 
     const newest = await this.eventLog.newestId();
     if (cursor.kind === 'invalid' || (cursor.kind === 'after' && cursor.eventId > newest)) {
@@ -126,7 +136,12 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     let replayNeeded = reader.lastSentId < newest;
     for (;;) {
       if (replayNeeded) await this.replay(blogId, reader);
-      if (!reader.isOpen || reader.goLive()) return;
+      if (!reader.isOpen) return;
+      if (reader.goLive()) {
+        // A new reader learns at once how many read along; the others within a second.
+        reader.write(this.ephemeralFrame('readers', { readers: this.openStreams(blogId) }));
+        return;
+      }
       replayNeeded = true;
     }
   }
@@ -158,6 +173,27 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     for (const reader of readers) reader.deliver(event.id, frame);
   }
 
+  /**
+   * Sends an ephemeral event (no id: the client's last event id stays on the last durable
+   * event; never logged nor replayed) to every live reader of a blog, encoded once.
+   */
+  broadcastEphemeral(blogId: number, type: 'views' | 'readers', data: object): void {
+    const readers = this.readersByBlog.get(blogId);
+    if (!readers) return;
+    const frame = this.ephemeralFrame(type, data);
+    for (const reader of readers) reader.deliverEphemeral(frame);
+  }
+
+  private ephemeralFrame(type: 'views' | 'readers', data: object): Buffer {
+    return encodeFrame({ type, data: JSON.stringify(data) });
+  }
+
+  private publishReaderCounts(): void {
+    for (const [blogId, readers] of this.readerCounts.take()) {
+      this.broadcastEphemeral(blogId, 'readers', { readers });
+    }
+  }
+
   private sendHeartbeat(): void {
     for (const readers of this.readersByBlog.values()) {
       for (const reader of readers) reader.write(HEARTBEAT_FRAME);
@@ -167,6 +203,8 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   private release(blogId: number, reader: ReaderConnection): void {
     reader.close();
     const readers = this.readersByBlog.get(blogId);
-    if (readers?.delete(reader) && readers.size === 0) this.readersByBlog.delete(blogId);
+    if (!readers?.delete(reader)) return;
+    this.readerCounts.note(blogId, readers.size);
+    if (readers.size === 0) this.readersByBlog.delete(blogId);
   }
 }

@@ -185,6 +185,43 @@ describe('Reader page in a browser', () => {
     expect(scriptErrors).toEqual([]);
   });
 
+  it("should count an entry scrolled into view, live in another reader's page", async () => {
+    const ids: number[] = [];
+    for (let i = 1; i <= 12; i++) {
+      ids.push(
+        (
+          await publishPost(testApp, token, slug, {
+            body: `Entry ${i}\n\n${'Lorem ipsum dolor sit amet. '.repeat(10)}`,
+          })
+        ).post.id,
+      );
+    }
+    const far = ids[0];
+    await page.setViewportSize({ width: 800, height: 600 });
+    const other = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    try {
+      await other.goto(blogUrl());
+      await other.locator('#connection', { hasText: 'Live' }).waitFor();
+      await other.locator('#readers', { hasText: '1 reading now' }).waitFor();
+      await openLive();
+      await other.locator('#readers', { hasText: '2 reading now' }).waitFor();
+      await expect(other.locator(`#post-${far} .entry-views`).innerText()).resolves.toBe('0 views');
+
+      await page.locator(`#post-${far}`).scrollIntoViewIfNeeded();
+      await other
+        .locator(`#post-${far} .entry-views`, { hasText: '1 view' })
+        .waitFor({ timeout: 8000 });
+      await page.locator(`#post-${far} .entry-views`, { hasText: '1 view' }).waitFor();
+
+      await page.close();
+      await other.locator('#readers', { hasText: '1 reading now' }).waitFor();
+    } finally {
+      await other.close();
+      page = await browser.newPage();
+    }
+    expect(scriptErrors).toEqual([]);
+  });
+
   it('should look right on a desktop and on a phone', async () => {
     await publishPost(testApp, token, slug, {
       body: '**Kick-off!** The final is under way in Berlin.',
