@@ -16,6 +16,8 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
+      // A real app per test, and real password hashing, on a shared 2-core machine.
+      testTimeout: 30000,
     },
   ],
 };
