@@ -2,6 +2,9 @@
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 module.exports = {
+  // A real app per test, and real password hashing, on a shared 2-core machine. (Jest reads
+  // this from the top level only, not per project.)
+  testTimeout: 30000,
   projects: [
     {
       displayName: 'unit',
@@ -16,8 +19,6 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       transform,
-      // A real app per test, and real password hashing, on a shared 2-core machine.
-      testTimeout: 30000,
     },
   ],
 };

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       let output = '';
       server.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        const match = /serving on (http:\/\/\S+?)"/.exec(output);
+        const match = /serving on (http:\/\/[^\s"]+)/.exec(output);
         if (match) resolve(match[1].replace('localhost', '127.0.0.1'));
       });
       server.on('exit', () => reject(new Error('server exited')));

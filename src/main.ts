@@ -9,13 +9,10 @@ const SHUTDOWN_DEADLINE_MS = 9000;
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const app = await createApp(config);
-  await app.listen(config.PORT, config.HOST);
-  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
   const logger = new Logger('Liveblog');
-  logger.log(`Liveblog is serving on ${url}`);
-  app.get(SetupService).announceSetupLink(url);
 
   // Not Nest's enableShutdownHooks: it re-raises the signal, and the contract asks for exit 0.
+  // Installed before the server announces itself, so a signal right after is handled.
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -35,6 +32,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+
+  await app.listen(config.PORT, config.HOST);
+  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+  // Printed whatever LOG_LEVEL is: with PORT=0 it is the only way to learn the port.
+  console.log(`Liveblog is serving on ${url}`);
+  app.get(SetupService).announceSetupLink(url);
 }
 
 main().catch((error: unknown) => {

@@ -65,7 +65,7 @@ describe('The stream under load', () => {
     // One more hangs up as soon as its replay arrives: released, and nothing breaks.
     const leaving = await RawSseReader.connect(url(String(cursor)));
     readers.push(leaving);
-    await leaving.waitFor((body) => body.events.length > 0, 'the first replayed event');
+    await leaving.waitFor((body) => body.durableEvents.length > 0, 'the first replayed event');
     leaving.close();
 
     const newest = behind[behind.length - 1];
@@ -80,7 +80,7 @@ describe('The stream under load', () => {
     const payloads = (await eventRows(testApp))
       .filter((row) => row.blogId === blogId && row.id > cursor)
       .map((row) => row.payload);
-    expect(replaying[0].events.map((event) => event.data)).toEqual(payloads);
+    expect(replaying[0].durableEvents.map((event) => event.data)).toEqual(payloads);
     await waitUntil(
       () => streams.openStreams(blogId) === 3,
       () => `3 open streams, not ${streams.openStreams(blogId)}`,

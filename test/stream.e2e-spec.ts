@@ -78,9 +78,14 @@ describe('The stream: GET /blogs/:slug/events', () => {
       expect(reader.headers['x-accel-buffering']).toBe('no');
       expect(reader.headers['content-encoding']).toBeUndefined();
       expect(reader.headers['content-length']).toBeUndefined();
-      await reader.waitFor((body) => body.bytes >= 'retry: 3000\n\n'.length, 'the retry line');
-      expect(reader.text).toBe('retry: 3000\n\n');
+      await reader.waitFor((body) => body.readerCounts.length >= 1, 'the readers event');
+      // The retry line first, alone, then (no replay to send) how many read along now.
+      expect(reader.text.startsWith('retry: 3000\n\nevent: readers\ndata: {"readers":1}\n\n')).toBe(
+        true,
+      );
+      expect(reader.durableText).toBe('retry: 3000\n\n');
       expect(reader.retries).toEqual([3000]);
+      expect(reader.durableEvents).toEqual([]);
     });
 
     it('should answer 404 JSON for an unknown blog, before any stream starts', async () => {
@@ -123,7 +128,7 @@ describe('The stream: GET /blogs/:slug/events', () => {
     it('should send the configured retry first, then a comment line at least every SSE_HEARTBEAT_MS', async () => {
       const reader = await openRaw(url());
       const openedAt = Date.now();
-      expect(reader.text).toBe('retry: 1234\n\n');
+      expect(reader.text.startsWith('retry: 1234\n\n')).toBe(true);
 
       // The heartbeat timer is shared by all streams, so the first one comes within one period
       // of the connection; the margin only absorbs timer lateness on a busy machine.
@@ -134,8 +139,8 @@ describe('The stream: GET /blogs/:slug/events', () => {
 
       expect(firstAt - openedAt).toBeLessThan(1000 + 750);
       expect(secondAt - firstAt).toBeLessThan(1000 + 750);
-      expect(reader.text).toBe('retry: 1234\n\n:\n\n:\n\n');
-      expect(reader.events).toEqual([]);
+      expect(reader.durableText).toBe('retry: 1234\n\n:\n\n:\n\n');
+      expect(reader.durableEvents).toEqual([]);
     });
   });
 
@@ -159,14 +164,14 @@ describe('The stream: GET /blogs/:slug/events', () => {
         pinned.eventId,
         deleted.eventId,
       ]);
-      expect(reader.text).toBe(
+      expect(reader.durableText).toBe(
         'retry: 3000\n\n' +
           frame(created.eventId, 'post', { post: created.post }) +
           frame(edited.eventId, 'update', { post: edited.post }) +
           frame(pinned.eventId, 'update', { post: pinned.post }) +
           frame(deleted.eventId, 'delete', { postId: created.post.id }),
       );
-      expect(reader.events.map((event) => [event.event, JSON.parse(event.data)])).toEqual([
+      expect(reader.durableEvents.map((event) => [event.event, JSON.parse(event.data)])).toEqual([
         ['post', { post: created.post }],
         ['update', { post: edited.post }],
         ['update', { post: pinned.post }],
@@ -252,7 +257,7 @@ describe('The stream: GET /blogs/:slug/events', () => {
         live.eventId,
       ]);
       const rows = await eventRows(app());
-      expect(reader.events.map((event) => event.data)).toEqual(
+      expect(reader.durableEvents.map((event) => event.data)).toEqual(
         rows
           .filter((row) => row.id > cursor && row.blogId === live.post.blogId)
           .map((row) => row.payload),
@@ -303,7 +308,7 @@ describe('The stream: GET /blogs/:slug/events', () => {
       await reader.waitForId(live.eventId);
 
       expect(reader.ids).toEqual([live.eventId]);
-      expect(reader.events.map((event) => event.event)).toEqual(['post']);
+      expect(reader.durableEvents.map((event) => event.event)).toEqual(['post']);
     });
 
     it('should send nothing old when the cursor is the newest event', async () => {
@@ -347,17 +352,23 @@ describe('The stream: GET /blogs/:slug/events', () => {
             ? {}
             : { headers: { 'Last-Event-ID': cursor.lastEventId } },
         );
-        await reader.waitFor((body) => body.events.length >= 1, 'the reset');
+        await reader.waitFor((body) => body.durableEvents.length >= 1, 'the reset');
         const live = await publish('Live');
         await reader.waitForId(live.eventId);
 
-        const [reset, ...rest] = reader.events;
+        const [reset, ...rest] = reader.durableEvents;
         expect(reset).toEqual({ event: 'reset', id: String(newest), data: expect.any(String) });
         expect(JSON.parse(reset.data)).toEqual({ reason: expect.any(String) });
         expect(JSON.parse(reset.data).reason).not.toBe('');
         expect(reader.text.startsWith(`retry: 3000\n\nid: ${newest}\nevent: reset\ndata: {`)).toBe(
           true,
         );
+        // Once the reset is out, the reader is live and learns how many read along.
+        expect(reader.events[1]).toEqual({
+          event: 'readers',
+          id: undefined,
+          data: '{"readers":1}',
+        });
         expect(rest.map((event) => [event.event, Number(event.id)])).toEqual([
           ['post', live.eventId],
         ]);
@@ -367,15 +378,15 @@ describe('The stream: GET /blogs/:slug/events', () => {
     it('should open with a reset for a cursor newer than the newest event', async () => {
       const newest = await newestEventId();
       const reader = await openRaw(url(String(newest + 1000)));
-      await reader.waitFor((body) => body.events.length >= 1, 'the reset');
+      await reader.waitFor((body) => body.durableEvents.length >= 1, 'the reset');
       const live = await publish('Live');
       await reader.waitForId(live.eventId);
 
-      expect(reader.events.map((event) => [event.event, Number(event.id)])).toEqual([
+      expect(reader.durableEvents.map((event) => [event.event, Number(event.id)])).toEqual([
         ['reset', newest],
         ['post', live.eventId],
       ]);
-      expect(JSON.parse(reader.events[0].data).reason).toMatch(/newer/);
+      expect(JSON.parse(reader.durableEvents[0].data).reason).toMatch(/newer/);
     });
 
     it('should let an EventSource client resume from the reset id', async () => {
@@ -410,7 +421,7 @@ describe('The stream: GET /blogs/:slug/events', () => {
       expect(reader.ids).toEqual([before[1].eventId, before[2].eventId, live.eventId]);
       // Ids keep growing across the restart: the log is in the database.
       expect(live.eventId).toBeGreaterThan(elsewhere.eventId);
-      expect(JSON.parse(reader.events[0].data)).toEqual({ post: before[1].post });
+      expect(JSON.parse(reader.durableEvents[0].data)).toEqual({ post: before[1].post });
     });
   });
 

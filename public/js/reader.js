@@ -137,12 +137,16 @@
     if (unreported.size === 0) return;
     const postIds = [...unreported].slice(0, 100);
     for (const id of postIds) unreported.delete(id);
+    const retry = () => postIds.forEach((id) => unreported.add(id));
     fetch(viewsUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ postIds }),
       keepalive: true,
-    }).catch(() => postIds.forEach((id) => unreported.add(id)));
+    })
+      // Too many reports from this address, or a server hiccup: try again next time.
+      .then((response) => (response.status === 429 || response.status >= 500) && retry())
+      .catch(retry);
   }
 
   const onScreen = new IntersectionObserver(

@@ -12,6 +12,16 @@ function fnv1a(text: string, seed: number): number {
   return hash >>> 0;
 }
 
+/** murmur3's finalizer: spreads FNV's output so similar ids do not crowd neighbouring slots. */
+function mix(hash: number): number {
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  return hash >>> 0;
+}
+
 /**
  * Which readers have seen which entries, for at least 24 hours, in a fixed amount of memory:
  * two generations of open-addressed tables of 32-bit fingerprints of (reader, entry). A pair is
@@ -49,7 +59,7 @@ export class SeenViews {
     }
     const key = `${readerId}\u0000${postId}`;
     const fingerprint = fnv1a(key, 0x811c9dc5) || 1;
-    const start = fnv1a(key, 0x9747b28c);
+    const start = mix(fnv1a(key, 0x9747b28c));
     if (this.find(this.previous, fingerprint, start) >= 0) return false;
     const mask = this.slots - 1;
     for (let i = 0; i < this.slots; i++) {

@@ -39,7 +39,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   const lines = createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
     lines.on('line', (line) => {
-      const match = /serving on (http:\/\/\S+?)"/.exec(line);
+      const match = /serving on (http:\/\/[^\s"]+)/.exec(line);
       if (match) resolve(match[1].replace('localhost', '127.0.0.1'));
     });
     void exited.then((code) => reject(new Error(`server exited (${code}) before serving`)));

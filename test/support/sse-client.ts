@@ -7,6 +7,19 @@ import type { TestApp } from './test-app';
 /** How long a helper waits for a condition before it fails the test (an upper bound only). */
 export const WAIT_MS = 10_000;
 
+/**
+ * The ephemeral event types (contract: views, readers): no `id:`, never replayed, interleaved
+ * with the durable events at any time once a stream is live.
+ */
+export const EPHEMERAL_TYPES: readonly string[] = ['views', 'readers'];
+
+/** One ephemeral frame exactly as the contract puts it on the wire: no `id:` line. */
+const EPHEMERAL_FRAME = /^event: (?:views|readers)\ndata: [^\n]*\n\n$/;
+
+function isEphemeral(event: { event?: string }): boolean {
+  return EPHEMERAL_TYPES.includes(event.event ?? '');
+}
+
 /** The stream's URL of a blog, with `?after=` when given. */
 export function streamUrl(testApp: TestApp, slug: string, after?: string): string {
   const query = after === undefined ? '' : `?after=${encodeURIComponent(after)}`;
@@ -95,6 +108,42 @@ class SseBody {
     return this.events.filter((event) => ['post', 'update', 'delete'].includes(event.event ?? ''));
   }
 
+  /** Every event but the ephemeral ones (entry events and resets), in arrival order. */
+  get durableEvents(): EventSourceMessage[] {
+    return this.events.filter((event) => !isEphemeral(event));
+  }
+
+  /** The ephemeral `views` and `readers` events, in arrival order. */
+  get ephemeralEvents(): EventSourceMessage[] {
+    return this.events.filter(isEphemeral);
+  }
+
+  /** The figures of the `readers` events, in arrival order. */
+  get readerCounts(): number[] {
+    return this.events
+      .filter((event) => event.event === 'readers')
+      .map((event) => (JSON.parse(event.data) as { readers: number }).readers);
+  }
+
+  /** The `counts` of the `views` events, in arrival order. */
+  get viewCounts(): Array<Record<string, number>> {
+    return this.events
+      .filter((event) => event.event === 'views')
+      .map((event) => (JSON.parse(event.data) as { counts: Record<string, number> }).counts);
+  }
+
+  /**
+   * The body's text without its ephemeral frames: the exact bytes of everything else (retry,
+   * comments, durable events). Only a frame of exactly the ephemeral shape (`event:` and one
+   * `data:` line, no `id:`) is left out, so a malformed one still shows up here.
+   */
+  get durableText(): string {
+    return this.text
+      .split(/(?<=\n\n)/)
+      .filter((block) => !EPHEMERAL_FRAME.test(block))
+      .join('');
+  }
+
   protected push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.byteCount += chunk.length;
@@ -141,6 +190,24 @@ class SseBody {
     );
   }
 
+  /** Waits until the latest `readers` event says `count`. */
+  waitForReaders(count: number, timeoutMs = WAIT_MS): Promise<void> {
+    return this.waitFor(
+      (body) => body.readerCounts.at(-1) === count,
+      `a readers event of ${count}`,
+      timeoutMs,
+    );
+  }
+
+  /** Waits until a `views` event gives this entry this total. */
+  waitForViews(postId: number, total: number, timeoutMs = WAIT_MS): Promise<void> {
+    return this.waitFor(
+      (body) => body.viewCounts.some((counts) => counts[postId] === total),
+      `a views event giving entry ${postId} ${total} views`,
+      timeoutMs,
+    );
+  }
+
   /** Waits until the server has ended (or dropped) the stream. */
   waitForEnd(timeoutMs = WAIT_MS): Promise<void> {
     return this.waitFor((body) => body.ended, 'the end of the stream', timeoutMs);
@@ -151,7 +218,7 @@ class SseBody {
       .slice(-5)
       .map((event) => `${event.event ?? 'message'}#${event.id ?? '-'}`)
       .join(', ');
-    return `got ${this.bytes} bytes, ${this.events.length} events (last: ${last || 'none'}), ${this.comments.length} comments, ended: ${this.ended}`;
+    return `got ${this.bytes} bytes, ${this.events.length} events (last: ${last || 'none'}), readers ${JSON.stringify(this.readerCounts)}, ${this.viewCounts.length} views events, ${this.comments.length} comments, ended: ${this.ended}`;
   }
 
   private settleWaiters(): void {
@@ -238,7 +305,10 @@ export interface EventSourceMessageSeen {
 
 /** A stream followed by the `eventsource` package, the way a browser's EventSource does. */
 export class EventSourceReader {
+  /** The durable events (and resets) and unnamed messages, in arrival order. */
   readonly messages: EventSourceMessageSeen[] = [];
+  /** The ephemeral `views` and `readers` events, kept apart from `messages`. */
+  readonly ephemeral: EventSourceMessageSeen[] = [];
   readonly errors: string[] = [];
   private readonly source: EventSource;
   private readonly waiters = new Set<Waiter>();
@@ -263,6 +333,12 @@ export class EventSourceReader {
     for (const type of ['post', 'update', 'delete', 'reset', 'message']) {
       this.source.addEventListener(type, (event: MessageEvent) => {
         this.messages.push({ type, lastEventId: event.lastEventId, data: String(event.data) });
+        this.settleWaiters();
+      });
+    }
+    for (const type of EPHEMERAL_TYPES) {
+      this.source.addEventListener(type, (event: MessageEvent) => {
+        this.ephemeral.push({ type, lastEventId: event.lastEventId, data: String(event.data) });
         this.settleWaiters();
       });
     }
