@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { BlogsModule } from '../blogs/blogs.module';
-import { EventLogModule } from '../event-log/event-log.module';
 import { PostsModule } from '../posts/posts.module';
+import { SiteModule } from '../site/site.module';
 import { StreamModule } from '../stream/stream.module';
 import { AdminAuthController } from './admin-auth.controller';
 import { AdminController } from './admin.controller';
@@ -11,7 +11,7 @@ import { AdminUsersController } from './admin-users.controller';
 import { AdminService } from './admin.service';
 
 @Module({
-  imports: [AuthModule, BlogsModule, PostsModule, StreamModule, EventLogModule],
+  imports: [AuthModule, BlogsModule, PostsModule, StreamModule, SiteModule],
   controllers: [AdminAuthController, AdminController, AdminUsersController, AdminTokensController],
   providers: [AdminService],
 })

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { BlogView, toBlogView } from '../blogs/blog-view';
 import { BlogsService } from '../blogs/blogs.service';
-import { EventLog } from '../event-log/event-log.service';
 import { PostView } from '../posts/post-view';
 import { PostsService } from '../posts/posts.service';
+import { SiteService } from '../site/site.service';
 import { StreamService } from '../stream/stream.service';
 
 export interface DashboardBlog extends BlogView {
@@ -22,16 +22,13 @@ export interface ComposerData {
   readersNow: number;
 }
 
-/** Entries the composer shows at first; older ones load in place. */
-const COMPOSER_ENTRIES = 30;
-
 @Injectable()
 export class AdminService {
   constructor(
     private readonly blogsService: BlogsService,
     private readonly postsService: PostsService,
     private readonly streamService: StreamService,
-    private readonly eventLog: EventLog,
+    private readonly siteService: SiteService,
   ) {}
 
   /** The blogs, live first, with their entry count, readers now and latest entry time. */
@@ -49,21 +46,10 @@ export class AdminService {
     }));
   }
 
+  /** The blog as its reader page shows it first (one place assembles that), to write in. */
   async composer(slug: string): Promise<ComposerData> {
-    const blog = await this.blogsService.findBySlug(slug);
-    // Cursor first, as on the reader page: the stream replays what lands meanwhile.
-    const lastEventId = await this.eventLog.newestId();
-    const [pinned, posts] = await Promise.all([
-      this.postsService.page(blog.id, { pinned: true }),
-      this.postsService.page(blog.id, { pinned: false, limit: COMPOSER_ENTRIES }),
-    ]);
-    return {
-      blog: toBlogView(blog),
-      live: blog.status === 'live',
-      pinned,
-      posts,
-      lastEventId,
-      readersNow: this.streamService.openStreams(blog.id),
-    };
+    const { blog, live, pinned, posts, lastEventId, readersNow } =
+      await this.siteService.blog(slug);
+    return { blog, live, pinned, posts, lastEventId, readersNow };
   }
 }

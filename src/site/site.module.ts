@@ -12,6 +12,7 @@ import { SiteService } from './site.service';
   imports: [BlogsModule, PostsModule, EventLogModule, StreamModule, CountersModule],
   controllers: [SiteController],
   providers: [SiteService],
+  exports: [SiteService],
 })
 export class SiteModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
