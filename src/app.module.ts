@@ -16,6 +16,7 @@ import { PostsModule } from './posts/posts.module';
 import { CountersModule } from './counters/counters.module';
 import { SiteModule } from './site/site.module';
 import { StreamModule } from './stream/stream.module';
+import { rateLimitOptions } from './rate-limits/rate-limits';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
@@ -40,6 +41,7 @@ export class AppModule {
             redact: [
               'req.headers.cookie',
               'req.headers.authorization',
+              'req.headers["x-csrf-token"]',
               'res.headers["set-cookie"]',
             ],
           },
@@ -53,15 +55,7 @@ export class AppModule {
         CountersModule,
         SiteModule,
         AdminModule,
-        // Per client address, on the routes that use ThrottlerGuard: sign-in attempts, and the
-        // view beacons of readers (many may share an address, behind a stadium's Wi-Fi).
-        ThrottlerModule.forRoot({
-          throttlers: [
-            // 'default' answers its 429 with a plain Retry-After header.
-            { name: 'default', ttl: 60_000, limit: 10 },
-            { name: 'views', ttl: 60_000, limit: config.VIEWS_RATE_LIMIT },
-          ],
-        }),
+        ThrottlerModule.forRoot(rateLimitOptions(config)),
         HealthModule,
       ],
       providers: [

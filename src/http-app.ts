@@ -1,15 +1,61 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { PROJECT_ROOT } from './project-root';
+import { STATIC_PREFIX, StaticAssets } from './site/static-assets';
 import { configureViewEngine } from './site/view-engine';
+import { checkJsonBodyShape } from './validation/json-body-shape';
 
 /** An entry is a few KB of Markdown; a megabyte is plenty for any request. */
 export const BODY_LIMIT = '1mb';
+
+const YEAR_S = 365 * 24 * 60 * 60;
+
+/**
+ * Security headers for every answer. Pages run only the scripts and styles of public/ (no
+ * inline code, so an injected `<script>` or `onerror=` does nothing); entries may show
+ * images from any HTTPS host.
+ */
+function securityHeaders(config: AppConfig) {
+  const frameAncestors = config.FRAME_ANCESTORS.split(' ');
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors,
+      },
+    },
+    // frame-ancestors says it for current browsers; X-Frame-Options only for the default.
+    xFrameOptions: frameAncestors.join(' ') === "'self'" ? { action: 'sameorigin' } : false,
+    // Not no-referrer: browsers then send `Origin: null` on form posts, which sign-in refuses.
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    // Only over HTTPS (below): over plain HTTP the header is ignored at best.
+    strictTransportSecurity: false,
+  });
+}
+
+const hsts = helmet.strictTransportSecurity({ maxAge: YEAR_S, includeSubDomains: false });
+
+function hstsOverHttps(request: Request, response: Response, next: NextFunction): void {
+  if (request.secure) hsts(request, response, next);
+  else next();
+}
 
 /** The configured app, not yet listening: used by main.ts and by the e2e tests alike. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
@@ -19,12 +65,21 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   });
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.use(securityHeaders(config), hstsOverHttps);
   app.useBodyParser('json', { limit: BODY_LIMIT });
+  app.use(checkJsonBodyShape);
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
-  app.use(cookieParser());
-  app.useStaticAssets(join(PROJECT_ROOT, 'public'), { prefix: '/static/', index: false });
+  app.use(cookieParser(config.SESSION_SECRET));
+  const assets = new StaticAssets(join(PROJECT_ROOT, 'public'));
+  app.useStaticAssets(join(PROJECT_ROOT, 'public'), {
+    prefix: STATIC_PREFIX,
+    index: false,
+    redirect: false,
+    setHeaders: assets.setCacheHeaders,
+  });
   const viewsDir = join(PROJECT_ROOT, 'views');
-  configureViewEngine(viewsDir);
+  configureViewEngine(viewsDir, assets);
   app.setBaseViewsDir(viewsDir);
   app.setViewEngine('hbs');
   app.set('view options', { layout: 'layouts/main' });

@@ -66,7 +66,9 @@ describe('Reader pages', () => {
       expect(response.text).toMatch(new RegExp(`id="post-${second.post.id}"[\\s\\S]*?Key event`));
       expect(response.text).toContain('Lena Ward');
       expect(response.text).toContain(`<time datetime="${third.post.createdAt}">`);
-      expect(response.text).toContain('<script src="/static/js/reader.js" defer></script>');
+      expect(response.text).toMatch(
+        /<script src="\/static\/js\/reader\.js\?v=[0-9a-f]{12}" defer><\/script>/,
+      );
       expect(response.text).not.toMatch(/<script>|<script [^s]/);
     });
 

@@ -31,7 +31,11 @@ describe('The stream under load', () => {
 
   beforeEach(async () => {
     dataDir = makeDataDir();
-    testApp = await startTestApp(dataDir);
+    // One client address opens every stream and publishes every entry here.
+    testApp = await startTestApp(dataDir, {
+      SSE_MAX_PER_ADDRESS: '100000',
+      API_WRITE_RATE_LIMIT: '100000',
+    });
     const editor = await createUser(testApp);
     const token = await createApiToken(await signIn(testApp, editor));
     const blog = await createBlog(testApp, token);

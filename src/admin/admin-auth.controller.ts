@@ -11,7 +11,6 @@ import {
   UnauthorizedException,
   UseGuards,
 } from '@nestjs/common';
-import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { AuthService } from '../auth/auth.service';
 import { LoginDto } from '../auth/dto/login.dto';
@@ -20,6 +19,7 @@ import { SameOriginGuard } from '../auth/same-origin.guard';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import { SessionsService } from '../auth/sessions.service';
 import { readForm } from '../validation/form';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
 /** Where to go after signing in: only a page of the admin, never another site. */
 function safeNext(next: unknown): string {
@@ -49,8 +49,8 @@ export class AdminAuthController {
 
   @Public()
   @Post('login')
-  @UseGuards(SameOriginGuard, ThrottlerGuard)
-  @SkipThrottle({ views: true })
+  @UseGuards(SameOriginGuard)
+  @RateLimit('sign-in', 'sign-in-account')
   @HttpCode(HttpStatus.OK)
   async login(
     @Body() body: Record<string, unknown>,

@@ -15,8 +15,10 @@ import { CreateApiTokenDto } from '../auth/dto/create-api-token.dto';
 import { IdParam } from '../validation/id-param.pipe';
 import { FieldErrors, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
 /** Each editor's API tokens, for scripts that publish through the API. */
+@RateLimit('writes')
 @Controller('admin/tokens')
 export class AdminTokensController {
   constructor(private readonly apiTokensService: ApiTokensService) {}
@@ -69,7 +71,7 @@ export class AdminTokensController {
       tokens: tokens.map(toApiTokenView),
       errors: page.errors ?? {},
       created: page.created,
-      scripts: ['/static/js/confirm.js'],
+      scripts: ['js/confirm.js'],
     });
   }
 }

@@ -17,9 +17,11 @@ import { IdParam } from '../validation/id-param.pipe';
 import { FieldErrors, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
 import { ChangeRoleDto, InviteUserDto } from './dto/invite-user.dto';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
 /** Admins manage who may write: invite, change roles, remove. */
 @Roles('admin')
+@RateLimit('writes')
 @Controller('admin/users')
 export class AdminUsersController {
   constructor(private readonly usersService: UsersService) {}
@@ -107,7 +109,7 @@ export class AdminUsersController {
       values: page.values ?? { role: 'editor' },
       errors: page.errors ?? {},
       problem: page.problem,
-      scripts: ['/static/js/confirm.js'],
+      scripts: ['js/confirm.js'],
     });
   }
 }

@@ -21,8 +21,10 @@ import { FieldErrors, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
 import { AdminService } from './admin.service';
 import { BlogStatusDto } from './dto/blog-status.dto';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
 /** The editors' pages. Forms post here and redirect; the composer's script uses the JSON API. */
+@RateLimit('writes')
 @Controller('admin')
 export class AdminController {
   constructor(
@@ -108,7 +110,7 @@ export class AdminController {
     response.render('admin/composer', {
       ...adminPage(request, data.blog.title, 'blogs'),
       ...data,
-      scripts: ['/static/js/live-entries.js', '/static/js/admin.js'],
+      scripts: ['js/live-entries.js', 'js/admin.js'],
     });
   }
 

@@ -4,7 +4,9 @@ import { ApiTokensService, ApiTokenView, toApiTokenView } from './api-tokens.ser
 import { CurrentUser } from './current-user.decorator';
 import { CreateApiTokenDto } from './dto/create-api-token.dto';
 import type { User } from './user.entity';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
+@RateLimit('writes')
 @Controller('api/tokens')
 export class ApiTokensController {
   constructor(private readonly apiTokensService: ApiTokensService) {}

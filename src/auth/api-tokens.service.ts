@@ -62,8 +62,8 @@ export class ApiTokensService {
     if (!affected) throw new NotFoundException(`No API token ${id}`);
   }
 
-  /** The user a bearer secret belongs to, or null. */
-  async authenticate(secret: string): Promise<User | null> {
+  /** The token of a bearer secret, with its user; null when unknown. */
+  async authenticate(secret: string): Promise<ApiToken | null> {
     if (!secret.startsWith(TOKEN_PREFIX)) return null;
     const token = await this.tokens.findOne({
       where: { secretHash: hashSecret(secret) },
@@ -76,6 +76,6 @@ export class ApiTokensService {
         manager.update(ApiToken, { id: token.id }, { lastUsedAt: now }),
       );
     }
-    return token.user;
+    return token;
   }
 }

@@ -5,12 +5,12 @@ import type { AuthenticatedRequest } from './authenticated-request';
 import { CreateFirstAdminDto } from './dto/create-first-admin.dto';
 import { LoginDto } from './dto/login.dto';
 import { Public } from './public.decorator';
-import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
 import { SameOriginGuard } from './same-origin.guard';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
 import { SetupService } from './setup.service';
 import { toUserView, UserView } from './user-view';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
 interface SignedIn {
   user: UserView;
@@ -26,8 +26,8 @@ export class AuthController {
   ) {}
 
   @Public()
-  @UseGuards(SameOriginGuard, ThrottlerGuard)
-  @SkipThrottle({ views: true })
+  @UseGuards(SameOriginGuard)
+  @RateLimit('sign-in', 'sign-in-account')
   @Post('login')
   @HttpCode(200)
   async login(
@@ -64,6 +64,7 @@ export class AuthController {
   /** Creates the first admin with the one-time token of the setup link, and signs them in. */
   @Public()
   @UseGuards(SameOriginGuard)
+  @RateLimit('sign-in', 'sign-in-account')
   @Post('setup')
   async setup(
     @Body() dto: CreateFirstAdminDto,

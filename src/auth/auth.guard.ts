@@ -58,8 +58,8 @@ export class AuthGuard implements CanActivate {
     if (authorization !== undefined) {
       const [scheme, secret] = authorization.split(' ');
       if (scheme?.toLowerCase() !== 'bearer' || !secret) return null;
-      const user = await this.apiTokensService.authenticate(secret);
-      return user ? { user } : null;
+      const token = await this.apiTokensService.authenticate(secret);
+      return token ? { user: token.user!, apiTokenId: token.id } : null;
     }
     const token = readSessionCookie(request);
     const session = token ? await this.sessionsService.resume(token) : null;

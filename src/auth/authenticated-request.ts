@@ -6,6 +6,8 @@ import type { User } from './user.entity';
 export interface Authentication {
   user: User;
   session?: Session;
+  /** The API token used, when not a session. */
+  apiTokenId?: number;
 }
 
 export interface AuthenticatedRequest extends Request {

@@ -3,12 +3,13 @@ import { SESSION_MAX_AGE_MS } from './sessions.service';
 
 export const SESSION_COOKIE = 'liveblog_session';
 
+/** Signed with SESSION_SECRET: a cookie value the server did not give out is not looked up. */
 function cookieOptions(request: Request): CookieOptions {
-  return { httpOnly: true, sameSite: 'lax', secure: request.secure, path: '/' };
+  return { httpOnly: true, sameSite: 'lax', secure: request.secure, path: '/', signed: true };
 }
 
 export function readSessionCookie(request: Request): string | undefined {
-  const value = (request.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
+  const value = (request.signedCookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE];
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 

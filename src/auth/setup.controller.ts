@@ -18,6 +18,7 @@ import { SameOriginGuard } from './same-origin.guard';
 import { setSessionCookie } from './session-cookie';
 import { SessionsService } from './sessions.service';
 import { SetupService } from './setup.service';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
 /** The page behind the one-time setup link: whoever opens it first creates the first admin. */
 @Public()
@@ -36,6 +37,7 @@ export class SetupController {
   /** A plain HTML form post: field errors are shown next to the fields, not as JSON. */
   @Post()
   @UseGuards(SameOriginGuard)
+  @RateLimit('sign-in', 'sign-in-account')
   @HttpCode(HttpStatus.OK)
   async submit(
     @Body() body: Record<string, unknown>,

@@ -4,7 +4,9 @@ import { BlogView, toBlogView } from './blog-view';
 import { BlogsService } from './blogs.service';
 import { CreateBlogDto } from './dto/create-blog.dto';
 import { UpdateBlogDto } from './dto/update-blog.dto';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
+@RateLimit('writes')
 @Controller('api/blogs')
 export class BlogsController {
   constructor(private readonly blogsService: BlogsService) {}

@@ -8,14 +8,56 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
+  Matches,
   Max,
   Min,
   MinLength,
+  Validate,
   validateSync,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
 } from 'class-validator';
+import proxyAddr from 'proxy-addr';
+import { readOrCreateSessionSecret, sessionSecretPath } from './session-secret';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+
+/** Express's `trust proxy`: off, a number of hops, or the proxies' addresses and subnets. */
+export type TrustProxy = boolean | number | string[];
+
+function parseTrustProxy(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text === 'false') return false;
+  if (text === 'true') return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  return text.split(',').map((part) => part.trim());
+}
+
+@ValidatorConstraint({ name: 'trustProxy' })
+class TrustProxyIsValid implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value === 'boolean' || (Number.isInteger(value) && (value as number) >= 0)) {
+      return true;
+    }
+    if (!Array.isArray(value) || value.length === 0) return false;
+    try {
+      proxyAddr.compile(value as string[]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  defaultMessage(): string {
+    return 'TRUST_PROXY must be false, true, a number of proxies, or addresses/subnets such as loopback,10.0.0.0/8';
+  }
+}
+
+/** CSP source expressions allowed in FRAME_ANCESTORS: 'self', 'none', or (wildcard) origins. */
+const FRAME_ANCESTORS =
+  /^(?:'self'|'none'|https?:|https?:\/\/(?:\*\.)?[\w.-]+(?::(?:\d{1,5}|\*))?)(?: +(?:'self'|https?:|https?:\/\/(?:\*\.)?[\w.-]+(?::(?:\d{1,5}|\*))?))*$/;
 
 /** A configuration the server cannot start with; its message is one line naming the variable. */
 export class InvalidConfigError extends Error {}
@@ -66,6 +108,36 @@ export class AppConfig {
   @Max(1_000_000, { message: 'VIEWS_RATE_LIMIT must be an integer from 1 to 1000000' })
   VIEWS_RATE_LIMIT = 600;
 
+  @Transform(toInt)
+  @IsInt({ message: 'API_WRITE_RATE_LIMIT must be an integer from 1 to 1000000' })
+  @Min(1, { message: 'API_WRITE_RATE_LIMIT must be an integer from 1 to 1000000' })
+  @Max(1_000_000, { message: 'API_WRITE_RATE_LIMIT must be an integer from 1 to 1000000' })
+  API_WRITE_RATE_LIMIT = 300;
+
+  @Transform(toInt)
+  @IsInt({ message: 'SSE_MAX_PER_ADDRESS must be an integer from 1 to 1000000' })
+  @Min(1, { message: 'SSE_MAX_PER_ADDRESS must be an integer from 1 to 1000000' })
+  @Max(1_000_000, { message: 'SSE_MAX_PER_ADDRESS must be an integer from 1 to 1000000' })
+  SSE_MAX_PER_ADDRESS = 200;
+
+  /** Which proxies' X-Forwarded-* headers to believe (Express's `trust proxy`); see README. */
+  @Transform(({ value }: { value: unknown }) => parseTrustProxy(value))
+  @Validate(TrustProxyIsValid)
+  TRUST_PROXY: TrustProxy = false;
+
+  /** Who may show the pages in a frame: CSP `frame-ancestors` sources. */
+  @Matches(FRAME_ANCESTORS, {
+    message:
+      "FRAME_ANCESTORS must be 'self', 'none' or origins such as https://example.com, separated by spaces",
+  })
+  FRAME_ANCESTORS = "'self'";
+
+  /** Signs the session cookie; generated and kept next to the database when not given. */
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'SESSION_SECRET must be at least 32 characters' })
+  SESSION_SECRET?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
   })
@@ -97,7 +169,18 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   config.DATABASE_PATH = resolve(config.DATABASE_PATH);
   ensureWritableFolder(config.DATABASE_PATH);
+  config.SESSION_SECRET ??= readSessionSecret(config.DATABASE_PATH);
   return config;
+}
+
+function readSessionSecret(databasePath: string): string {
+  const secret = readOrCreateSessionSecret(databasePath);
+  if (secret.length < 32) {
+    throw new InvalidConfigError(
+      `Invalid configuration: ${sessionSecretPath(databasePath)} must hold at least 32 characters`,
+    );
+  }
+  return secret;
 }
 
 function ensureWritableFolder(databasePath: string): void {

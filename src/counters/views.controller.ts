@@ -1,20 +1,11 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  HttpCode,
-  Param,
-  Post,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
-import { SkipThrottle, ThrottlerGuard } from '@nestjs/throttler';
+import { BadRequestException, Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { Public } from '../auth/public.decorator';
 import { BlogsService } from '../blogs/blogs.service';
 import { ReportViewsDto } from './dto/report-views.dto';
 import { readReaderId } from './reader-cookie';
 import { ViewCounter } from './view-counter.service';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
 /** The reader page's beacon: which entries this reader has had on screen. */
 @Public()
@@ -27,8 +18,7 @@ export class ViewsController {
 
   @Post()
   @HttpCode(204)
-  @UseGuards(ThrottlerGuard)
-  @SkipThrottle({ default: true })
+  @RateLimit('views')
   async report(
     @Param('slug') slug: string,
     @Body() dto: ReportViewsDto,

@@ -7,7 +7,9 @@ import { CreatePostDto } from './dto/create-post.dto';
 import { ListPostsQuery } from './dto/list-posts.query';
 import { UpdatePostDto } from './dto/update-post.dto';
 import { PostPage, PostsService, PostWrite } from './posts.service';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
+@RateLimit('writes')
 @Controller('api/blogs/:slug/posts')
 export class PostsController {
   constructor(private readonly postsService: PostsService) {}

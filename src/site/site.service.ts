@@ -83,7 +83,7 @@ export class SiteService {
       readersNow: this.streamService.openStreams(blog.id),
       olderBefore: page.length > ENTRIES_PER_PAGE && oldest ? oldest.id : null,
       isOlderPage: Boolean(before),
-      scripts: ['/static/js/live-entries.js', '/static/js/reader.js'],
+      scripts: ['js/live-entries.js', 'js/reader.js'],
     };
   }
 

@@ -5,6 +5,7 @@ import { Public } from '../auth/public.decorator';
 import { BlogsService } from '../blogs/blogs.service';
 import { readCursor } from './stream-cursor';
 import { StreamService } from './stream.service';
+import { StreamsPerAddress } from './streams-per-address';
 
 export const STREAM_ROUTE = 'blogs/:slug/events';
 
@@ -14,9 +15,13 @@ export class StreamController {
   constructor(
     private readonly blogsService: BlogsService,
     private readonly streamService: StreamService,
+    private readonly streamsPerAddress: StreamsPerAddress,
   ) {}
 
-  /** A blog's live stream; an unknown blog is a 404 before any stream starts. */
+  /**
+   * A blog's live stream; an unknown blog is a 404, and a client with too many streams open
+   * a 429, before any stream starts.
+   */
   @Sse(STREAM_ROUTE)
   async follow(
     @Param('slug') slug: string,
@@ -25,6 +30,8 @@ export class StreamController {
     @Req() request: Request,
   ): Promise<Observable<never>> {
     const blog = await this.blogsService.findBySlug(slug);
-    return this.streamService.follow(blog.id, readCursor(lastEventId, after), request.res!);
+    const cursor = readCursor(lastEventId, after);
+    const release = this.streamsPerAddress.admit(request.ip ?? '');
+    return this.streamService.follow(blog.id, cursor, request.res!, release);
   }
 }

@@ -4,11 +4,12 @@ import { EventLogModule } from '../event-log/event-log.module';
 import { SseTransportMiddleware } from './sse-transport.middleware';
 import { STREAM_ROUTE, StreamController } from './stream.controller';
 import { StreamService } from './stream.service';
+import { StreamsPerAddress } from './streams-per-address';
 
 @Module({
   imports: [BlogsModule, EventLogModule],
   controllers: [StreamController],
-  providers: [StreamService],
+  providers: [StreamService, StreamsPerAddress],
   exports: [StreamService],
 })
 export class StreamModule implements NestModule {

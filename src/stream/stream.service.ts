@@ -92,16 +92,25 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
 
   /**
    * A reader's stream of one blog, written straight to its response. Subscribing opens it;
-   * unsubscribing (Nest does when the client goes away) closes it and releases everything.
+   * unsubscribing (Nest does when the client goes away) closes it, releases everything and
+   * calls `onClose`.
    */
-  follow(blogId: number, cursor: StreamCursor, response: ServerResponse): Observable<never> {
+  follow(
+    blogId: number,
+    cursor: StreamCursor,
+    response: ServerResponse,
+    onClose: () => void,
+  ): Observable<never> {
     return new Observable<never>(() => {
       const reader = new ReaderConnection(response, MAX_UNSENT_BYTES);
       this.open(blogId, cursor, response, reader).catch((error: unknown) => {
         this.logger.error(error);
         this.release(blogId, reader);
       });
-      return () => this.release(blogId, reader);
+      return () => {
+        this.release(blogId, reader);
+        onClose();
+      };
     });
   }
 

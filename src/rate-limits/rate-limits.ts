@@ -1,0 +1,63 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { ThrottlerModuleOptions } from '@nestjs/throttler';
+import type { AuthenticatedRequest } from '../auth/authenticated-request';
+import { normalizeEmail } from '../auth/users.service';
+import type { AppConfig } from '../config/app-config';
+import { GrowingBlockStorage } from './growing-block.storage';
+
+export const RATE_LIMITS = ['sign-in', 'sign-in-account', 'views', 'writes'] as const;
+export type RateLimitName = (typeof RATE_LIMITS)[number];
+
+const MINUTE = 60_000;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The account a sign-in (or setup) form names; requests naming none count by address. */
+function accountOf(request: AuthenticatedRequest): string {
+  const email = (request.body as Record<string, unknown> | undefined)?.email;
+  return typeof email === 'string' ? `account:${normalizeEmail(email)}` : `address:${request.ip}`;
+}
+
+/** The credential a write comes with: one browser session, or one API token. */
+function credentialOf(request: AuthenticatedRequest): string {
+  const auth = request.auth;
+  if (auth?.session) return `session:${auth.session.idHash}`;
+  if (auth?.apiTokenId !== undefined) return `token:${auth.apiTokenId}`;
+  return `address:${request.ip}`;
+}
+
+function isSafeMethod(context: ExecutionContext): boolean {
+  return SAFE_METHODS.has(context.switchToHttp().getRequest<AuthenticatedRequest>().method);
+}
+
+/**
+ * Every limit, per minute unless said. Sign-in: 10 attempts per address and 10 per account in
+ * 15 minutes; going over blocks for 1 (address) or 15 (account) minutes, doubling with each
+ * block that follows within a day, up to an hour. Enough for a newsroom behind one address and
+ * for typos; a password guesser gets a few dozen tries a day. Views and writes: see README.
+ */
+export function rateLimitOptions(config: AppConfig): ThrottlerModuleOptions {
+  return {
+    storage: new GrowingBlockStorage(['sign-in', 'sign-in-account']),
+    // RateLimitGuard sends Retry-After itself; no X-RateLimit-* headers on every answer.
+    setHeaders: false,
+    throttlers: [
+      { name: 'sign-in', ttl: MINUTE, limit: 10, blockDuration: MINUTE },
+      {
+        name: 'sign-in-account',
+        ttl: 15 * MINUTE,
+        limit: 10,
+        blockDuration: 15 * MINUTE,
+        getTracker: (request) => accountOf(request as AuthenticatedRequest),
+      },
+      // Readers behind one stadium Wi-Fi share an address: the default is generous.
+      { name: 'views', ttl: MINUTE, limit: config.VIEWS_RATE_LIMIT },
+      {
+        name: 'writes',
+        ttl: MINUTE,
+        limit: config.API_WRITE_RATE_LIMIT,
+        skipIf: isSafeMethod,
+        getTracker: (request) => credentialOf(request as AuthenticatedRequest),
+      },
+    ],
+  };
+}
