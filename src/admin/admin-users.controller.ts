@@ -16,7 +16,7 @@ import { UsersService } from '../auth/users.service';
 import { IdParam } from '../validation/id-param.pipe';
 import { FieldErrors, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
-import { ChangeRoleDto, InviteUserDto } from './dto/invite-user.dto';
+import { ChangeRoleDto, InviteUserDto, SetPasswordDto } from './dto/invite-user.dto';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
 /** Admins manage who may write: invite, change roles, remove. */
@@ -67,6 +67,20 @@ export class AdminUsersController {
     const { value, errors } = await readForm(ChangeRoleDto, body, ['role']);
     await this.act(request, response, errors.role, () =>
       this.usersService.changeRole(id, value.role),
+    );
+  }
+
+  /** For a user who forgot theirs, or whose password leaked: their sessions and tokens end. */
+  @Post(':id/password')
+  async setPassword(
+    @IdParam() id: number,
+    @Body() body: Record<string, unknown>,
+    @Req() request: AuthenticatedRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    const { value, errors } = await readForm(SetPasswordDto, body, ['password']);
+    await this.act(request, response, errors.password, () =>
+      this.usersService.changePassword(id, value.password),
     );
   }
 

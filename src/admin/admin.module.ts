@@ -4,6 +4,7 @@ import { BlogsModule } from '../blogs/blogs.module';
 import { PostsModule } from '../posts/posts.module';
 import { SiteModule } from '../site/site.module';
 import { StreamModule } from '../stream/stream.module';
+import { AdminAccountController } from './admin-account.controller';
 import { AdminAuthController } from './admin-auth.controller';
 import { AdminController } from './admin.controller';
 import { AdminTokensController } from './admin-tokens.controller';
@@ -12,7 +13,13 @@ import { AdminService } from './admin.service';
 
 @Module({
   imports: [AuthModule, BlogsModule, PostsModule, StreamModule, SiteModule],
-  controllers: [AdminAuthController, AdminController, AdminUsersController, AdminTokensController],
+  controllers: [
+    AdminAuthController,
+    AdminController,
+    AdminUsersController,
+    AdminTokensController,
+    AdminAccountController,
+  ],
   providers: [AdminService],
 })
 export class AdminModule {}

@@ -1,6 +1,7 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { hashPassword, verifyPassword } from './password';
 import { SessionsService, StartedSession } from './sessions.service';
+import type { User } from './user.entity';
 import { UsersService } from './users.service';
 
 @Injectable()
@@ -23,5 +24,21 @@ export class AuthService {
     if (!user || !valid) throw new UnauthorizedException('Wrong email or password');
     if (previousToken) await this.sessionsService.end(previousToken);
     return this.sessionsService.start(user);
+  }
+
+  /**
+   * Changes the signed-in user's own password, given the current one. Every session ends
+   * and every API token of the user is revoked; this browser gets a new session.
+   */
+  async changeOwnPassword(
+    user: User,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<{ started: StartedSession; revokedTokens: number }> {
+    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+      throw new UnauthorizedException('The current password is not right');
+    }
+    const revokedTokens = await this.usersService.changePassword(user.id, newPassword);
+    return { started: await this.sessionsService.start(user), revokedTokens };
   }
 }

@@ -70,6 +70,22 @@ export class UsersService {
   }
 
   /**
+   * Sets a user's password. Whoever knew the old one is out at once: every session of the
+   * user ends and their API tokens are revoked. Returns how many tokens were revoked.
+   */
+  async changePassword(id: number, password: string): Promise<number> {
+    const passwordHash = await hashPassword(password);
+    return this.transactions.run(async (manager) => {
+      const user = await this.current(manager, id);
+      user.passwordHash = passwordHash;
+      await manager.save(user);
+      await manager.delete(Session, { userId: id });
+      const { affected } = await manager.delete(ApiToken, { userId: id });
+      return affected ?? 0;
+    });
+  }
+
+  /**
    * Removes a user: they cannot sign in any more, their sessions end and their API tokens stop
    * working at once. The last admin cannot be removed.
    */

@@ -3,11 +3,11 @@ import { SkipThrottle } from '@nestjs/throttler';
 import { RATE_LIMITS, type RateLimitName } from './rate-limits';
 import { RateLimitGuard } from './rate-limit.guard';
 
-/** Applies the named limits (see rate-limits.ts) to a route or controller, and no others. */
+/**
+ * Applies the named limits (see rate-limits.ts) to a route or controller, and no others. Use
+ * it on a controller or on its routes, not both: the guard would count twice.
+ */
 export function RateLimit(...names: RateLimitName[]): MethodDecorator & ClassDecorator {
-  const others = RATE_LIMITS.filter((name) => !names.includes(name));
-  return applyDecorators(
-    UseGuards(RateLimitGuard),
-    SkipThrottle(Object.fromEntries(others.map((name) => [name, true]))),
-  );
+  const skipped = RATE_LIMITS.map((name) => [name, !names.includes(name)] as const);
+  return applyDecorators(UseGuards(RateLimitGuard), SkipThrottle(Object.fromEntries(skipped)));
 }

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { IsIn, IsString, MaxLength, MinLength } from 'class-validator';
 import { PASSWORD_MIN_LENGTH } from '../../auth/dto/create-first-admin.dto';
 import { USER_ROLES, type UserRole } from '../../auth/user.entity';
@@ -13,12 +14,33 @@ export class InviteUserDto {
   @IsIn(USER_ROLES, { message: 'role must be admin or editor' })
   role!: UserRole;
 
-  @IsString()
-  @MinLength(PASSWORD_MIN_LENGTH, {
-    message: `password must be at least ${PASSWORD_MIN_LENGTH} characters`,
-  })
-  @MaxLength(1024)
+  @NewPassword()
   password!: string;
+}
+
+/** A new password: the rule of every password, in one place for each form that sets one. */
+function NewPassword() {
+  return applyDecorators(
+    IsString(),
+    MinLength(PASSWORD_MIN_LENGTH, {
+      message: `$property must be at least ${PASSWORD_MIN_LENGTH} characters`,
+    }),
+    MaxLength(1024),
+  );
+}
+
+export class SetPasswordDto {
+  @NewPassword()
+  password!: string;
+}
+
+export class ChangeOwnPasswordDto {
+  @IsString({ message: 'currentPassword is required' })
+  @MaxLength(1024)
+  currentPassword!: string;
+
+  @NewPassword()
+  newPassword!: string;
 }
 
 export class ChangeRoleDto {

@@ -1,0 +1,74 @@
+import {
+  Body,
+  Controller,
+  Get,
+  HttpStatus,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { AuthService } from '../auth/auth.service';
+import type { AuthenticatedRequest } from '../auth/authenticated-request';
+import { setSessionCookie } from '../auth/session-cookie';
+import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { FieldErrors, readForm } from '../validation/form';
+import { adminPage } from './admin-page';
+import { ChangeOwnPasswordDto } from './dto/invite-user.dto';
+
+/** Each user's own account: for now, changing the password. */
+@Controller('admin/account')
+export class AdminAccountController {
+  constructor(private readonly authService: AuthService) {}
+
+  @Get()
+  show(@Req() request: AuthenticatedRequest, @Res() response: Response): void {
+    this.render(request, response, {});
+  }
+
+  /** Guessing the current password through a stolen session is limited like signing in. */
+  @Post('password')
+  @RateLimit('sign-in')
+  async changePassword(
+    @Body() body: Record<string, unknown>,
+    @Req() request: AuthenticatedRequest,
+    @Res() response: Response,
+  ): Promise<void> {
+    const { value, errors } = await readForm(ChangeOwnPasswordDto, body, [
+      'currentPassword',
+      'newPassword',
+    ]);
+    if (Object.keys(errors).length === 0) {
+      try {
+        const { started, revokedTokens } = await this.authService.changeOwnPassword(
+          request.auth!.user,
+          value.currentPassword,
+          value.newPassword,
+        );
+        setSessionCookie(request, response, started.token);
+        request.auth = { user: started.session.user!, session: started.session };
+        this.render(request, response, { revokedTokens });
+        return;
+      } catch (error) {
+        if (!(error instanceof UnauthorizedException)) throw error;
+        errors.currentPassword = error.message;
+      }
+    }
+    response.status(HttpStatus.BAD_REQUEST);
+    this.render(request, response, { errors });
+  }
+
+  private render(
+    request: AuthenticatedRequest,
+    response: Response,
+    page: { errors?: FieldErrors; revokedTokens?: number },
+  ): void {
+    response.render('admin/account', {
+      ...adminPage(request, 'Your account', 'account'),
+      errors: page.errors ?? {},
+      changed: page.revokedTokens !== undefined,
+      revokedTokens: page.revokedTokens,
+    });
+  }
+}
