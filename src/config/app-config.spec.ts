@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  let dir: string;
+  const load = (env: Record<string, string>) =>
+    loadConfig({ DATABASE_PATH: join(dir, 'liveblog.sqlite'), ...env });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'liveblog-config-'));
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.each([
+    [undefined, false],
+    ['false', false],
+    ['true', true],
+    ['1', 1],
+    ['loopback', ['loopback']],
+    ['loopback, 10.0.0.0/8,fd00::/8', ['loopback', '10.0.0.0/8', 'fd00::/8']],
+  ])('should read TRUST_PROXY=%s as %p', (given, expected) => {
+    expect(load(given === undefined ? {} : { TRUST_PROXY: given }).TRUST_PROXY).toEqual(expected);
+  });
+
+  it.each(['yes', '10.0.0.300', 'loopback,', '-1'])(
+    'should refuse TRUST_PROXY=%s in one line',
+    (given) => {
+      expect(() => load({ TRUST_PROXY: given })).toThrow(InvalidConfigError);
+      expect(() => load({ TRUST_PROXY: given })).toThrow(/^Invalid configuration: TRUST_PROXY/);
+    },
+  );
+
+  it.each(["'self'", "'none'", "'self' https://news.example.com https://*.example.org:443"])(
+    'should take FRAME_ANCESTORS=%s',
+    (given) => expect(load({ FRAME_ANCESTORS: given }).FRAME_ANCESTORS).toBe(given),
+  );
+
+  it.each(['*', "'self'; script-src *", 'javascript:alert(1)', "'unsafe-inline'"])(
+    'should refuse FRAME_ANCESTORS=%p',
+    (given) => expect(() => load({ FRAME_ANCESTORS: given })).toThrow(/FRAME_ANCESTORS must be/),
+  );
+
+  it('should keep frames to the site itself when FRAME_ANCESTORS is empty', () => {
+    expect(load({ FRAME_ANCESTORS: '' }).FRAME_ANCESTORS).toBe("'self'");
+  });
+
+  describe('session secret', () => {
+    const secretFile = () => join(dir, 'liveblog.secret');
+
+    it('should generate one next to the database, readable by the owner only, once', () => {
+      const first = load({}).SESSION_SECRET!;
+      expect(first.length).toBeGreaterThanOrEqual(32);
+      expect(statSync(secretFile()).mode & 0o777).toBe(0o600);
+      expect(load({}).SESSION_SECRET).toBe(first);
+      expect(readFileSync(secretFile(), 'utf8').trim()).toBe(first);
+    });
+
+    it('should tighten a secret file restored with looser permissions', () => {
+      writeFileSync(secretFile(), 'x'.repeat(40));
+      chmodSync(secretFile(), 0o644);
+      expect(load({}).SESSION_SECRET).toBe('x'.repeat(40));
+      expect(statSync(secretFile()).mode & 0o777).toBe(0o600);
+    });
+
+    it('should refuse a secret file that is too short, naming the file', () => {
+      writeFileSync(secretFile(), 'short', { mode: 0o600 });
+      expect(() => load({})).toThrow(`${secretFile()} must hold at least 32 characters`);
+    });
+
+    it('should use SESSION_SECRET from the environment and write no file', () => {
+      const given = 'a-secret-from-the-environment-0123456789';
+      expect(load({ SESSION_SECRET: given }).SESSION_SECRET).toBe(given);
+      expect(() => statSync(secretFile())).toThrow(/ENOENT/);
+      expect(() => load({ SESSION_SECRET: 'too short' })).toThrow(
+        'Invalid configuration: SESSION_SECRET must be at least 32 characters',
+      );
+    });
+  });
+});
