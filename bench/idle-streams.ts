@@ -38,6 +38,8 @@ async function main(): Promise<void> {
       HOST: '127.0.0.1',
       DATABASE_PATH: join(dir, 'db.sqlite'),
       LOG_LEVEL: 'info',
+      // Every stream comes from one loopback address here.
+      SSE_MAX_PER_ADDRESS: '1000000',
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
     },

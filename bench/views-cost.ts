@@ -242,6 +242,8 @@ async function main(): Promise<void> {
       DATABASE_PATH: join(dir, 'db.sqlite'),
       LOG_LEVEL: 'warn',
       VIEWS_RATE_LIMIT: '1000000',
+      API_WRITE_RATE_LIMIT: '1000000',
+      SSE_MAX_PER_ADDRESS: '1000000',
       ADMIN_EMAIL: ADMIN.email,
       ADMIN_PASSWORD: ADMIN.password,
     },
