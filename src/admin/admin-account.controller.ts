@@ -1,23 +1,16 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpStatus,
-  Post,
-  Req,
-  Res,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { Controller, Get, HttpStatus, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuthService } from '../auth/auth.service';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
 import { setSessionCookie } from '../auth/session-cookie';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
-import { FieldErrors, readForm } from '../validation/form';
+import { FieldErrors, FormBody, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
 import { ChangeOwnPasswordDto } from './dto/invite-user.dto';
+import { SessionOnly } from '../auth/session-only.decorator';
 
 /** Each user's own account: for now, changing the password. */
+@SessionOnly()
 @Controller('admin/account')
 export class AdminAccountController {
   constructor(private readonly authService: AuthService) {}
@@ -31,7 +24,7 @@ export class AdminAccountController {
   @Post('password')
   @RateLimit('sign-in')
   async changePassword(
-    @Body() body: Record<string, unknown>,
+    @FormBody() body: Record<string, unknown>,
     @Req() request: AuthenticatedRequest,
     @Res() response: Response,
   ): Promise<void> {

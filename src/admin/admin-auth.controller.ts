@@ -1,5 +1,4 @@
 import {
-  Body,
   Controller,
   Get,
   HttpCode,
@@ -18,8 +17,9 @@ import { Public } from '../auth/public.decorator';
 import { SameOriginGuard } from '../auth/same-origin.guard';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import { SessionsService } from '../auth/sessions.service';
-import { readForm } from '../validation/form';
+import { FormBody, readForm } from '../validation/form';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { SessionOnly } from '../auth/session-only.decorator';
 
 /** Where to go after signing in: only a page of the admin, never another site. */
 function safeNext(next: unknown): string {
@@ -29,6 +29,7 @@ function safeNext(next: unknown): string {
 }
 
 /** Signing editors in and out with HTML forms. */
+@SessionOnly()
 @Controller('admin')
 export class AdminAuthController {
   constructor(
@@ -53,7 +54,7 @@ export class AdminAuthController {
   @RateLimit('sign-in', 'sign-in-account')
   @HttpCode(HttpStatus.OK)
   async login(
-    @Body() body: Record<string, unknown>,
+    @FormBody() body: Record<string, unknown>,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {

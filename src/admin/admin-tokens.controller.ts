@@ -1,24 +1,17 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpStatus,
-  NotFoundException,
-  Post,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Controller, Get, HttpStatus, NotFoundException, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiTokensService, toApiTokenView } from '../auth/api-tokens.service';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
 import { CreateApiTokenDto } from '../auth/dto/create-api-token.dto';
 import { IdParam } from '../validation/id-param.pipe';
-import { FieldErrors, readForm } from '../validation/form';
+import { FieldErrors, FormBody, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { SessionOnly } from '../auth/session-only.decorator';
 
 /** Each editor's API tokens, for scripts that publish through the API. */
 @RateLimit('writes')
+@SessionOnly()
 @Controller('admin/tokens')
 export class AdminTokensController {
   constructor(private readonly apiTokensService: ApiTokensService) {}
@@ -31,7 +24,7 @@ export class AdminTokensController {
   /** The secret is on this page only, once. */
   @Post()
   async create(
-    @Body() body: Record<string, unknown>,
+    @FormBody() body: Record<string, unknown>,
     @Req() request: AuthenticatedRequest,
     @Res() response: Response,
   ): Promise<void> {

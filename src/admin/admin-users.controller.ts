@@ -1,27 +1,20 @@
-import {
-  Body,
-  ConflictException,
-  Controller,
-  Get,
-  HttpStatus,
-  Post,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { ConflictException, Controller, Get, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
 import { Roles } from '../auth/roles.decorator';
 import { toUserView } from '../auth/user-view';
 import { UsersService } from '../auth/users.service';
 import { IdParam } from '../validation/id-param.pipe';
-import { FieldErrors, readForm } from '../validation/form';
+import { FieldErrors, FormBody, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
 import { ChangeRoleDto, InviteUserDto, SetPasswordDto } from './dto/invite-user.dto';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { SessionOnly } from '../auth/session-only.decorator';
 
 /** Admins manage who may write: invite, change roles, remove. */
 @Roles('admin')
 @RateLimit('writes')
+@SessionOnly()
 @Controller('admin/users')
 export class AdminUsersController {
   constructor(private readonly usersService: UsersService) {}
@@ -33,7 +26,7 @@ export class AdminUsersController {
 
   @Post()
   async invite(
-    @Body() body: Record<string, unknown>,
+    @FormBody() body: Record<string, unknown>,
     @Req() request: AuthenticatedRequest,
     @Res() response: Response,
   ): Promise<void> {
@@ -60,7 +53,7 @@ export class AdminUsersController {
   @Post(':id/role')
   async changeRole(
     @IdParam() id: number,
-    @Body() body: Record<string, unknown>,
+    @FormBody() body: Record<string, unknown>,
     @Req() request: AuthenticatedRequest,
     @Res() response: Response,
   ): Promise<void> {
@@ -74,7 +67,7 @@ export class AdminUsersController {
   @Post(':id/password')
   async setPassword(
     @IdParam() id: number,
-    @Body() body: Record<string, unknown>,
+    @FormBody() body: Record<string, unknown>,
     @Req() request: AuthenticatedRequest,
     @Res() response: Response,
   ): Promise<void> {

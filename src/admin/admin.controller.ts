@@ -1,6 +1,5 @@
 import {
   BadRequestException,
-  Body,
   Controller,
   Get,
   HttpStatus,
@@ -17,14 +16,16 @@ import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
 import { BlogsService } from '../blogs/blogs.service';
 import { CreateBlogDto } from '../blogs/dto/create-blog.dto';
-import { FieldErrors, readForm } from '../validation/form';
+import { FieldErrors, FormBody, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
 import { AdminService } from './admin.service';
 import { BlogStatusDto } from './dto/blog-status.dto';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { SessionOnly } from '../auth/session-only.decorator';
 
 /** The editors' pages. Forms post here and redirect; the composer's script uses the JSON API. */
 @RateLimit('writes')
+@SessionOnly()
 @Controller('admin')
 export class AdminController {
   constructor(
@@ -40,7 +41,7 @@ export class AdminController {
 
   @Post('blogs')
   async createBlog(
-    @Body() body: Record<string, unknown>,
+    @FormBody() body: Record<string, unknown>,
     @Req() request: AuthenticatedRequest,
     @Res() response: Response,
   ): Promise<void> {
@@ -67,7 +68,7 @@ export class AdminController {
   @Post('blogs/:slug/status')
   async setStatus(
     @Param('slug') slug: string,
-    @Body() body: Record<string, unknown>,
+    @FormBody() body: Record<string, unknown>,
     @Res() response: Response,
   ): Promise<void> {
     const { value, errors } = await readForm(BlogStatusDto, body, ['status']);
@@ -85,7 +86,7 @@ export class AdminController {
   @Post('blogs/:slug/posts')
   async publish(
     @Param('slug') slug: string,
-    @Body() body: Record<string, unknown>,
+    @FormBody() body: Record<string, unknown>,
     @CurrentUser() user: User,
     @Res() response: Response,
   ): Promise<void> {

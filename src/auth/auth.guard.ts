@@ -11,6 +11,7 @@ import { ApiTokensService } from './api-tokens.service';
 import type { Authentication, AuthenticatedRequest } from './authenticated-request';
 import { IS_PUBLIC } from './public.decorator';
 import { ROLES } from './roles.decorator';
+import { SESSION_ONLY } from './session-only.decorator';
 import { readSessionCookie } from './session-cookie';
 import type { Session } from './session.entity';
 import { SessionsService } from './sessions.service';
@@ -42,6 +43,9 @@ export class AuthGuard implements CanActivate {
     const auth = await this.authenticate(request);
     if (!auth)
       throw new UnauthorizedException('Sign in, or send an API token as Authorization: Bearer');
+    if (!auth.session && this.reflector.getAllAndOverride<boolean>(SESSION_ONLY, targets)) {
+      throw new ForbiddenException('These pages need a browser session; API tokens work on /api');
+    }
     if (auth.session && !SAFE_METHODS.has(request.method)) {
       this.checkCsrf(request, auth.session);
     }

@@ -25,7 +25,10 @@ describe('readCursor', () => {
       ['1', 1],
       ['42', 42],
       ['007', 7],
+      ['0'.repeat(17), 0],
+      [`${'0'.repeat(3_999)}1`, 1],
       ['9007199254740991', Number.MAX_SAFE_INTEGER],
+      [`${'0'.repeat(20)}9007199254740991`, Number.MAX_SAFE_INTEGER],
     ])('should read %j as event id %d, from the header and from ?after=', (given, eventId) => {
       expect(readCursor(given, undefined)).toEqual({ kind: 'after', eventId });
       expect(readCursor(undefined, given)).toEqual({ kind: 'after', eventId });

@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, Matches, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
+import { isEmail, IsString, Matches, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
 import { normalizeEmail } from '../auth/users.service';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -64,6 +64,14 @@ export function EmailAddress() {
     ),
     IsString(),
     MaxLength(254),
-    IsEmail({}, { message: '$property must be an email address' }),
+    ValidateBy({
+      name: 'isEmailAddress',
+      validator: {
+        // validator.js's isEmail throws a URIError on a lone surrogate instead of saying no.
+        validate: (value: unknown) =>
+          typeof value === 'string' && !LONE_SURROGATE.test(value) && isEmail(value),
+        defaultMessage: () => '$property must be an email address',
+      },
+    }),
   );
 }
