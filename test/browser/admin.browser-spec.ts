@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { ARTIFACTS_DIR, launchBrowser } from '../support/browser';
+import { ARTIFACTS_DIR, launchBrowser, recordCspViolations } from '../support/browser';
 import { createUser, PASSWORD, TestUser } from '../support/factories';
 import { makeDataDir, removeDataDir, startTestApp, TestApp } from '../support/test-app';
 
@@ -12,6 +12,8 @@ describe('Admin in a browser', () => {
   let editor: TestUser;
   const contexts: BrowserContext[] = [];
   let scriptErrors: string[];
+  /** What the strict Content-Security-Policy blocked on any admin or reader page: nothing. */
+  let cspViolations: string[];
 
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -26,17 +28,20 @@ describe('Admin in a browser', () => {
     testApp = await startTestApp(dataDir, { SSE_RETRY_MS: '500' });
     editor = await createUser(testApp, { name: 'Sam Editor' });
     scriptErrors = [];
+    cspViolations = [];
   });
 
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
     await testApp.close();
     removeDataDir(dataDir);
+    expect(cspViolations).toEqual([]);
   });
 
   async function newPage(): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     contexts.push(context);
+    await recordCspViolations(context, cspViolations);
     const page = await context.newPage();
     page.on('pageerror', (error) => scriptErrors.push(error.message));
     page.on('dialog', (dialog) => void dialog.accept());

@@ -1,10 +1,11 @@
 /// <reference lib="dom" />
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import request from 'supertest';
-import { ARTIFACTS_DIR, launchBrowser } from '../support/browser';
+import { ARTIFACTS_DIR, launchBrowser, recordCspViolations } from '../support/browser';
 import { createApiToken, createBlog, createUser, publishPost, signIn } from '../support/factories';
+import { waitUntil } from '../support/sse-client';
 import { makeDataDir, removeDataDir, startTestApp, TestApp } from '../support/test-app';
 
 const LIVE_ENV = { SSE_RETRY_MS: '500' };
@@ -17,9 +18,18 @@ describe('Reader page in a browser', () => {
   let slug: string;
   let page: Page;
   let scriptErrors: string[];
+  /** What the strict Content-Security-Policy blocked on any page of the test: nothing. */
+  let cspViolations: string[];
 
   const blogUrl = () => `${testApp.url}/blogs/${slug}`;
   const api = () => request(testApp.url);
+
+  /** A page in a context of its own, whose CSP violations are recorded. */
+  async function newPage(options?: BrowserContextOptions): Promise<Page> {
+    const opened = await browser.newPage(options);
+    await recordCspViolations(opened, cspViolations);
+    return opened;
+  }
 
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -38,7 +48,8 @@ describe('Reader page in a browser', () => {
     slug = (
       await createBlog(testApp, token, { title: 'Cup final', description: 'Minute by minute' })
     ).slug;
-    page = await browser.newPage();
+    cspViolations = [];
+    page = await newPage();
     scriptErrors = [];
     page.on('pageerror', (error) => scriptErrors.push(error.message));
     page.on('console', (message) => {
@@ -53,6 +64,7 @@ describe('Reader page in a browser', () => {
     await page.close();
     await testApp.close();
     removeDataDir(dataDir);
+    expect(cspViolations).toEqual([]);
   });
 
   async function openLive(): Promise<void> {
@@ -198,7 +210,7 @@ describe('Reader page in a browser', () => {
     }
     const far = ids[0];
     await page.setViewportSize({ width: 800, height: 600 });
-    const other = await browser.newPage({ viewport: { width: 800, height: 600 } });
+    const other = await newPage({ viewport: { width: 800, height: 600 } });
     try {
       await other.goto(blogUrl());
       await other.locator('#connection', { hasText: 'Live' }).waitFor();
@@ -217,9 +229,42 @@ describe('Reader page in a browser', () => {
       await other.locator('#readers', { hasText: '1 reading now' }).waitFor();
     } finally {
       await other.close();
-      page = await browser.newPage();
+      page = await newPage();
     }
     expect(scriptErrors).toEqual([]);
+  });
+
+  it('should run no script or style slipped into the page, and report each one refused', async () => {
+    await openLive();
+    // As if markup had got past the sanitizer: the policy still runs none of it.
+    const refused = await page.evaluate(
+      () =>
+        new Promise<string[]>((resolve) => {
+          const directives: string[] = [];
+          document.addEventListener('securitypolicyviolation', (event) => {
+            directives.push(event.violatedDirective);
+            if (directives.length === 3) resolve(directives.sort());
+          });
+          const injected = document.createElement('div');
+          injected.innerHTML = '<img src="/static/missing.png" onerror="window.__injected = 1">';
+          const script = document.createElement('script');
+          script.textContent = 'window.__injected = 2';
+          injected.append(script);
+          injected.setAttribute('style', 'outline: 5px solid red');
+          document.body.append(injected);
+        }),
+    );
+    expect(refused).toEqual(['script-src-attr', 'script-src-elem', 'style-src-attr']);
+    await expect(
+      page.evaluate(() => (window as unknown as { __injected?: number }).__injected),
+    ).resolves.toBeUndefined();
+    // The recorder every spec relies on saw them too; they were expected here, so cleared.
+    await waitUntil(
+      () => cspViolations.filter((violation) => violation.startsWith('event')).length === 3,
+      () => `3 recorded violations, got ${JSON.stringify(cspViolations)}`,
+    );
+    expect(cspViolations.join('\n')).toMatch(/script-src-attr blocked inline/);
+    cspViolations.splice(0);
   });
 
   it('should look right on a desktop and on a phone', async () => {
