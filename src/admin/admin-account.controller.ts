@@ -23,6 +23,7 @@ export class AdminAccountController {
   /** Guessing the current password through a stolen session is limited like signing in. */
   @Post('password')
   @RateLimit('sign-in')
+  @HttpCode(HttpStatus.OK)
   async changePassword(
     @FormBody() body: Record<string, unknown>,
     @Req() request: AuthenticatedRequest,
