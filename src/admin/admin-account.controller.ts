@@ -1,4 +1,13 @@
-import { Controller, Get, HttpStatus, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { AuthService } from '../auth/auth.service';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
