@@ -1,0 +1,802 @@
+/**
+ * Fan-out benchmark (issue 7): N readers on one blog's stream, M entries published at a fixed
+ * rate, against Liveblog (the built app, as `npm start` runs it), nchan (nginx, nchan.conf)
+ * and a naive Express SSE server (naive-express.ts), side by side with ratios to nchan.
+ * Loopback only, every phase bounded in count and time.
+ *
+ *   npm run bench                                   (1k, 5k, 15k readers × 30 events at 5/s)
+ *   npm run bench -- --readers 1000,5000 --events 30 --rate 5 --targets liveblog,nchan
+ *   npm run bench -- --storm --backlog              (add the resume scenarios; --all: both)
+ *   npm run bench -- --smoke                        (1k readers, Liveblog; exit 1 on loss)
+ *
+ * Options may also come from the environment: BENCH_READERS, BENCH_EVENTS, BENCH_RATE,
+ * BENCH_TARGETS, BENCH_WORKERS, BENCH_SOURCES. Results: a table on stdout, and the rows as
+ * JSON in bench/results/ (or --out FILE).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  cpuMicros,
+  CLOCK_TICKS_PER_SECOND,
+  listenOverflows,
+  machineCpuTicks,
+  settledRss,
+} from './process-usage';
+import { ReaderFleet, startReaderFleet } from './reader-fleet';
+import { epochMs, OpenResult, PoolReport, StreamTarget } from './sse-reader-pool';
+import {
+  HOST,
+  startTarget,
+  Target,
+  TARGET_LABELS,
+  TARGET_NAMES,
+  TargetName,
+  TargetUnavailableError,
+} from './targets';
+
+const KIB = 1024;
+/** Entries published before readers connect: the server's publish path is warm when timed. */
+const WARM_UP_PUBLISHES = 3;
+/** Sequence numbers of entries no reader should count. */
+const UNCOUNTED_SEQ = 9_000_000;
+
+interface Options {
+  readers: number[];
+  events: number;
+  rate: number;
+  targets: TargetName[];
+  workers: number;
+  sources: string[];
+  connectConcurrency: number;
+  fanout: boolean;
+  storm: boolean;
+  stormReaders: number;
+  stormBehind: number;
+  backlog: boolean;
+  backlogEvents: number;
+  smoke: boolean;
+  out?: string;
+  /** RSS readings a moment apart, the lowest counts. */
+  rssReadings: number;
+}
+
+interface Stats {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+interface FanOutRow {
+  scenario: 'fan-out';
+  target: TargetName;
+  readers: number;
+  events: number;
+  rate: number;
+  opened: number;
+  failedToOpen: number;
+  openFailures: Record<string, number>;
+  connectSeconds: number;
+  /** SYNs dropped on a full accept queue while the streams opened (whole machine). */
+  listenOverflows: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  unexpected: number;
+  closedEarly: number;
+  latencyMs: Stats | null;
+  rssIdleBytes: number;
+  rssOpenBytes: number;
+  rssPerReaderKiB: number;
+  serverCpuMicros: number;
+  cpuPerDeliveryMicros: number | null;
+  publishMs: Stats | null;
+  publishErrors: number;
+  windowSeconds: number;
+  generatorProcesses: number;
+  generatorCpuPercent: number;
+  /** All cores together, 100% = every core busy for the whole window. */
+  machineBusyPercent: number;
+  /** Taken by the hypervisor for other guests: when high, timings are noisy. */
+  machineStealPercent: number;
+  note?: string;
+}
+
+interface ResumeRow {
+  scenario: 'storm' | 'backlog';
+  target: TargetName;
+  readers: number;
+  behind: number;
+  liveDuring: number;
+  spreadMs: number;
+  opened: number;
+  failedToOpen: number;
+  openFailures: Record<string, number>;
+  allOpenSeconds: number;
+  listenOverflows: number;
+  /** From the first connect until every reader had all `behind` events. */
+  caughtUpSeconds: number | null;
+  completeSeconds: number | null;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  unexpected: number;
+  closedEarly: number;
+  serverCpuSeconds: number;
+  publishSeconds: number;
+}
+
+interface Skip {
+  target: TargetName;
+  scenario: string;
+  reason: string;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      readers: { type: 'string' },
+      events: { type: 'string' },
+      rate: { type: 'string' },
+      targets: { type: 'string' },
+      workers: { type: 'string' },
+      sources: { type: 'string' },
+      'connect-concurrency': { type: 'string' },
+      'no-fanout': { type: 'boolean' },
+      storm: { type: 'boolean' },
+      'storm-readers': { type: 'string' },
+      backlog: { type: 'boolean' },
+      'backlog-events': { type: 'string' },
+      all: { type: 'boolean' },
+      smoke: { type: 'boolean' },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  const env = process.env;
+  const smoke = values.smoke ?? false;
+  const numberOption = (text: string | undefined, fallback: number, what: string, least = 1) => {
+    if (text === undefined || text === '') return fallback;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < least) {
+      throw new Error(`${what} must be a number of at least ${least}: ${text}`);
+    }
+    return value;
+  };
+  const readers = (values.readers ?? env.BENCH_READERS ?? (smoke ? '1000' : '1000,5000,15000'))
+    .split(',')
+    .filter(Boolean)
+    .map((n) => numberOption(n.replace(/k$/i, '000'), 0, '--readers'));
+  const targets = (
+    values.targets ??
+    env.BENCH_TARGETS ??
+    (smoke ? 'liveblog' : TARGET_NAMES.join(','))
+  )
+    .split(',')
+    .filter(Boolean);
+  for (const target of targets) {
+    if (!(TARGET_NAMES as readonly string[]).includes(target)) {
+      throw new Error(`--targets: unknown ${target} (known: ${TARGET_NAMES.join(', ')})`);
+    }
+  }
+  const sourceCount = numberOption(values.sources ?? env.BENCH_SOURCES, 1, '--sources');
+  return {
+    readers,
+    events: numberOption(values.events ?? env.BENCH_EVENTS, smoke ? 10 : 30, '--events'),
+    rate: numberOption(values.rate ?? env.BENCH_RATE, smoke ? 10 : 5, '--rate', 0.1),
+    targets: targets as TargetName[],
+    workers: numberOption(values.workers ?? env.BENCH_WORKERS, 2, '--workers', 0),
+    sources: Array.from({ length: Math.max(1, sourceCount) }, (_, i) => `127.0.0.${i + 1}`),
+    connectConcurrency: numberOption(values['connect-concurrency'], 256, '--connect-concurrency'),
+    fanout: !values['no-fanout'],
+    storm: (values.storm ?? false) || (values.all ?? false),
+    stormReaders: numberOption(values['storm-readers'], 10_000, '--storm-readers'),
+    stormBehind: 100,
+    backlog: (values.backlog ?? false) || (values.all ?? false),
+    backlogEvents: numberOption(values['backlog-events'], 10_000, '--backlog-events'),
+    smoke,
+    out: values.out,
+    rssReadings: smoke ? 3 : 5,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+function stats(values: Float64Array | number[]): Stats | null {
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  const at = (fraction: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1))];
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] };
+}
+
+/**
+ * An entry's body: the marker readers parse (sequence number, publish time in µs since the
+ * epoch, same clock in every process here), then text of a usual entry's length.
+ */
+function entryBody(seq: number, publishedAt: number): string {
+  return (
+    `@@${seq}:${Math.round(publishedAt * 1000)}@@ Goal! A low shot from the edge of the box ` +
+    'beats the keeper at the near post. **2-1** with ten minutes to play.'
+  );
+}
+
+/** Publishes entries seq, seq+1, ... at `rate` a second whatever the answers take. */
+async function publishAtRate(
+  target: Target,
+  slug: string,
+  firstSeq: number,
+  count: number,
+  rate: number,
+): Promise<{ latencies: number[]; errors: number; lastEventId?: string }> {
+  const started = performance.now();
+  const latencies: number[] = [];
+  let errors = 0;
+  let lastEventId: string | undefined;
+  const pending: Array<Promise<void>> = [];
+  for (let i = 0; i < count; i++) {
+    await sleep(started + (i * 1000) / rate - performance.now());
+    const publishedAt = epochMs();
+    pending.push(
+      target.publish(slug, entryBody(firstSeq + i, publishedAt)).then(
+        (eventId) => {
+          latencies.push(epochMs() - publishedAt);
+          if (i === count - 1) lastEventId = eventId;
+        },
+        (error: unknown) => {
+          errors += 1;
+          console.error(`publish ${firstSeq + i}: ${String(error)}`);
+        },
+      ),
+    );
+  }
+  await Promise.all(pending);
+  return { latencies, errors, lastEventId };
+}
+
+/** Publishes entries as fast as `concurrency` requests at a time go; resolves with the seconds taken. */
+async function publishMany(
+  target: Target,
+  slug: string,
+  firstSeq: number,
+  count: number,
+  concurrency: number,
+): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  let lastReport = started;
+  const lane = async () => {
+    while (next < count) {
+      const seq = firstSeq + next++;
+      await target.publish(slug, entryBody(seq, epochMs()));
+      if (performance.now() - lastReport > 5000) {
+        lastReport = performance.now();
+        console.error(`  ... ${next} of ${count} published`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return (performance.now() - started) / 1000;
+}
+
+function streamOf(target: Target, slug: string): StreamTarget {
+  return { host: HOST, port: target.port, path: target.streamPath(slug) };
+}
+
+class Bench {
+  readonly fanOutRows: FanOutRow[] = [];
+  readonly resumeRows: ResumeRow[] = [];
+  readonly skipped: Skip[] = [];
+
+  constructor(
+    private readonly options: Options,
+    private readonly fleet: ReaderFleet,
+  ) {}
+
+  private openOptions(target: Target, slug: string, count: number) {
+    return {
+      target: streamOf(target, slug),
+      count,
+      sources: this.options.sources,
+      concurrency: this.options.connectConcurrency,
+      spreadMs: 0,
+      connectTimeoutMs: 15_000,
+      deadlineMs: 30_000 + count * 10,
+    };
+  }
+
+  /** Starts a target for one run; a target that cannot start is skipped with its reason. */
+  async withTarget(
+    name: TargetName,
+    scenario: string,
+    run: (target: Target) => Promise<void>,
+  ): Promise<void> {
+    let target: Target;
+    try {
+      target = await startTarget(name);
+    } catch (error) {
+      const reason = error instanceof TargetUnavailableError ? error.message : String(error);
+      this.skipped.push({ target: name, scenario, reason });
+      console.error(`SKIPPED ${TARGET_LABELS[name]} (${scenario}): ${reason}`);
+      return;
+    }
+    try {
+      await run(target);
+    } finally {
+      await this.fleet.close();
+      await target.stop();
+    }
+  }
+
+  /**
+   * N readers, M entries at the rate: one row of the table. Resolves with the event id of the
+   * last entry; with `keepOpen` the readers stay connected.
+   */
+  async fanOut(
+    target: Target,
+    slug: string,
+    readers: number,
+    { keepOpen = false, note }: { keepOpen?: boolean; note?: string } = {},
+  ): Promise<string | undefined> {
+    const { events, rate } = this.options;
+    const pids = () => target.pids();
+    const idle = await settledRss(pids, this.options.rssReadings);
+    const overflowsBefore = listenOverflows();
+    const opened = await this.fleet.open(this.openOptions(target, slug, readers));
+    const overflows = listenOverflows() - overflowsBefore;
+    reportOpenFailures(target, opened);
+    const open = await settledRss(pids, this.options.rssReadings);
+
+    await this.fleet.expect({ firstSeq: 0, count: events, caughtUpCount: events });
+    const cpuBefore = cpuMicros(pids());
+    const machineBefore = machineCpuTicks();
+    const windowStart = epochMs();
+    const published = await publishAtRate(target, slug, 0, events, rate);
+    // Bounded drain: what has not arrived by then is lost.
+    await this.fleet.waitForCompletion(20_000);
+    const serverCpu = cpuMicros(pids()) - cpuBefore;
+    const machineAfter = machineCpuTicks();
+    const windowMs = epochMs() - windowStart;
+    const report = await this.fleet.report();
+    if (!keepOpen) await this.fleet.close();
+
+    const row: FanOutRow = {
+      scenario: 'fan-out',
+      target: target.name,
+      readers,
+      events,
+      rate,
+      opened: opened.opened,
+      failedToOpen: opened.failed,
+      openFailures: opened.failures,
+      connectSeconds: (opened.finishedAt - opened.startedAt) / 1000,
+      listenOverflows: overflows,
+      ...tally(report),
+      latencyMs: stats(report.latencies),
+      rssIdleBytes: idle,
+      rssOpenBytes: open,
+      rssPerReaderKiB: (open - idle) / readers / KIB,
+      serverCpuMicros: serverCpu,
+      cpuPerDeliveryMicros: report.delivered ? serverCpu / report.delivered : null,
+      publishMs: stats(published.latencies),
+      publishErrors: published.errors,
+      windowSeconds: windowMs / 1000,
+      generatorProcesses: Math.max(1, this.fleet.processes),
+      generatorCpuPercent: (report.cpuMicros / (windowMs * 1000)) * 100,
+      machineBusyPercent:
+        ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) *
+        100,
+      machineStealPercent:
+        ((machineAfter.steal - machineBefore.steal) / (machineAfter.total - machineBefore.total)) *
+        100,
+      note,
+    };
+    this.fanOutRows.push(row);
+    console.error(`  ${describeFanOut(row)}`);
+    return published.lastEventId;
+  }
+
+  async fanOutRun(name: TargetName, readers: number): Promise<void> {
+    await this.withTarget(name, `fan-out ${readers}`, async (target) => {
+      await target.createBlog('bench');
+      for (let i = 0; i < WARM_UP_PUBLISHES; i++) {
+        await target.publish('bench', entryBody(UNCOUNTED_SEQ + i, epochMs()));
+      }
+      console.error(`${TARGET_LABELS[name]}: ${readers} readers`);
+      await this.fanOut(target, 'bench', readers);
+    });
+  }
+
+  /**
+   * Reconnect storm: R readers connected (a fan-out run at R, so the publish latency with R
+   * readers open is measured too); every stream drops at once; `behind` entries are published
+   * meanwhile; then all reconnect evenly within a second with the `Last-Event-ID` of the last
+   * entry they had, and a few more entries are published live while they catch up. Measured:
+   * the time from the first reconnect until every reader has every missed entry; and that each
+   * gets each entry, missed or live, exactly once.
+   */
+  async storm(name: TargetName): Promise<void> {
+    const { stormReaders: readers, stormBehind: behind } = this.options;
+    const liveDuring = 10;
+    const spreadMs = 1000;
+    await this.withTarget(name, 'storm', async (target) => {
+      if (!target.resumes) {
+        this.skipped.push({ target: name, scenario: 'storm', reason: 'no resume' });
+        return;
+      }
+      const slug = 'storm';
+      await target.createBlog(slug);
+      for (let i = 0; i < WARM_UP_PUBLISHES; i++) {
+        await target.publish(slug, entryBody(UNCOUNTED_SEQ + i, epochMs()));
+      }
+      console.error(`${TARGET_LABELS[name]}: reconnect storm of ${readers} readers`);
+      const base = await this.fanOut(target, slug, readers, {
+        keepOpen: true,
+        note: 'storm setup',
+      });
+      if (base === undefined) throw new Error('storm: the last event id is unknown');
+      await this.fleet.close(); // every stream drops at once
+
+      const firstSeq = 1000;
+      const publishSeconds = await publishMany(target, slug, firstSeq, behind, 4);
+      await this.fleet.expect({ firstSeq, count: behind + liveDuring, caughtUpCount: behind });
+      const cpuBefore = cpuMicros(target.pids());
+      const overflowsBefore = listenOverflows();
+      const waveStart = epochMs();
+      // As browsers do, a connection waits for the kernel's SYN retries (1, 3, 7, 15, 31 s
+      // after an accept queue overflow) rather than give up early.
+      const opening = this.fleet.open({
+        ...this.openOptions(target, slug, readers),
+        lastEventId: base,
+        spreadMs,
+        concurrency: readers,
+        connectTimeoutMs: 60_000,
+        deadlineMs: 70_000,
+      });
+      await sleep(spreadMs);
+      const live = await publishAtRate(target, slug, firstSeq + behind, liveDuring, 5);
+      const opened = await opening;
+      const overflows = listenOverflows() - overflowsBefore;
+      reportOpenFailures(target, opened);
+      const completion = await this.fleet.waitForCompletion(60_000);
+      const serverCpu = cpuMicros(target.pids()) - cpuBefore;
+      const report = await this.fleet.report();
+      const since = (at?: number) => (at === undefined ? null : (at - waveStart) / 1000);
+      const row: ResumeRow = {
+        scenario: 'storm',
+        target: name,
+        readers,
+        behind,
+        liveDuring: liveDuring - live.errors,
+        spreadMs,
+        opened: opened.opened,
+        failedToOpen: opened.failed,
+        openFailures: opened.failures,
+        allOpenSeconds: (opened.finishedAt - waveStart) / 1000,
+        listenOverflows: overflows,
+        caughtUpSeconds: since(completion.caughtUpAt),
+        completeSeconds: since(completion.completeAt),
+        ...tally(report),
+        serverCpuSeconds: serverCpu / 1e6,
+        publishSeconds,
+      };
+      this.resumeRows.push(row);
+      console.error(`  ${describeResume(row)}`);
+    });
+  }
+
+  /** One reader `backlogEvents` entries behind: the time until it has them all. */
+  async backlog(name: TargetName): Promise<void> {
+    const behind = this.options.backlogEvents;
+    await this.withTarget(name, 'backlog', async (target) => {
+      if (!target.resumes) {
+        this.skipped.push({ target: name, scenario: 'backlog', reason: 'no resume' });
+        return;
+      }
+      const slug = 'backlog';
+      await target.createBlog(slug);
+      console.error(`${TARGET_LABELS[name]}: publishing ${behind} entries for the backlog reader`);
+      const base = await target.publish(slug, entryBody(UNCOUNTED_SEQ, epochMs()));
+      const publishSeconds = await publishMany(target, slug, 0, behind, 8);
+      await this.fleet.expect({ firstSeq: 0, count: behind, caughtUpCount: behind });
+      const cpuBefore = cpuMicros(target.pids());
+      const started = epochMs();
+      const opened = await this.fleet.open({
+        ...this.openOptions(target, slug, 1),
+        lastEventId: base,
+      });
+      reportOpenFailures(target, opened);
+      const completion = await this.fleet.waitForCompletion(30_000);
+      const serverCpu = cpuMicros(target.pids()) - cpuBefore;
+      const report = await this.fleet.report();
+      const since = (at?: number) => (at === undefined ? null : (at - started) / 1000);
+      const row: ResumeRow = {
+        scenario: 'backlog',
+        target: name,
+        readers: 1,
+        behind,
+        liveDuring: 0,
+        spreadMs: 0,
+        opened: opened.opened,
+        failedToOpen: opened.failed,
+        openFailures: opened.failures,
+        allOpenSeconds: (opened.finishedAt - started) / 1000,
+        listenOverflows: 0,
+        caughtUpSeconds: since(completion.caughtUpAt),
+        completeSeconds: since(completion.completeAt),
+        ...tally(report),
+        serverCpuSeconds: serverCpu / 1e6,
+        publishSeconds,
+      };
+      this.resumeRows.push(row);
+      console.error(`  ${describeResume(row)}`);
+    });
+  }
+}
+
+function tally(report: PoolReport) {
+  return {
+    expected: report.expected,
+    delivered: report.delivered,
+    lost: report.expected - report.delivered,
+    duplicated: report.duplicated,
+    unexpected: report.unexpected,
+    closedEarly: report.closedEarly,
+  };
+}
+
+function reportOpenFailures(target: Target, opened: OpenResult): void {
+  if (opened.failed === 0) return;
+  console.error(
+    `  ${TARGET_LABELS[target.name]}: ${opened.failed} streams failed to open: ` +
+      JSON.stringify(opened.failures),
+  );
+}
+
+const fixed = (value: number | null | undefined, digits: number) =>
+  value === null || value === undefined ? '-' : value.toFixed(digits);
+
+function describeFanOut(row: FanOutRow): string {
+  return (
+    `delivered ${row.delivered}/${row.expected}, dup ${row.duplicated}, ` +
+    `p99 ${fixed(row.latencyMs?.p99, 0)} ms, CPU ${fixed(row.cpuPerDeliveryMicros, 1)} µs/delivery, ` +
+    `${fixed(row.rssPerReaderKiB, 1)} KiB/reader, generator CPU ${row.generatorCpuPercent.toFixed(0)}%, ` +
+    `machine busy ${row.machineBusyPercent.toFixed(0)}%, window ${row.windowSeconds.toFixed(1)} s`
+  );
+}
+
+function describeResume(row: ResumeRow): string {
+  return (
+    `caught up in ${fixed(row.caughtUpSeconds, 2)} s, delivered ${row.delivered}/${row.expected}, ` +
+    `dup ${row.duplicated}, unexpected ${row.unexpected}`
+  );
+}
+
+function printTable(rows: string[][]): void {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const line = (row: string[]) =>
+    `| ${row.map((cell, column) => (column < 1 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join(' | ')} |`;
+  console.log(line(rows[0]));
+  console.log(
+    `|${widths.map((width, column) => (column < 1 ? `:${'-'.repeat(width + 1)}` : `${'-'.repeat(width + 1)}:`)).join('|')}|`,
+  );
+  for (const row of rows.slice(1)) console.log(line(row));
+}
+
+function printFanOut(rows: FanOutRow[]): void {
+  const nchanAt = (readers: number) =>
+    rows.find((row) => row.target === 'nchan' && row.readers === readers && !row.note);
+  const ratio = (value: number | null | undefined, reference: number | null | undefined) =>
+    value === null || value === undefined || !reference
+      ? '-'
+      : `${(value / reference).toFixed(2)}×`;
+  const table = [
+    [
+      'target',
+      'readers',
+      'connect s',
+      'delivered',
+      'lost',
+      'dup',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'KiB/reader',
+      'CPU µs/delivery',
+      'publish p50 ms',
+      'publish p99 ms',
+      'CPU ×nchan',
+      'p99 ×nchan',
+      'mem ×nchan',
+      'generator CPU',
+      'machine busy',
+    ],
+    ...rows.map((row) => {
+      const nchan = nchanAt(row.readers);
+      return [
+        TARGET_LABELS[row.target] + (row.note ? ` (${row.note})` : ''),
+        row.readers.toLocaleString('en'),
+        row.connectSeconds.toFixed(2),
+        row.delivered.toLocaleString('en'),
+        String(row.lost),
+        String(row.duplicated),
+        fixed(row.latencyMs?.p50, 1),
+        fixed(row.latencyMs?.p99, 1),
+        fixed(row.latencyMs?.max, 1),
+        row.rssPerReaderKiB.toFixed(1),
+        fixed(row.cpuPerDeliveryMicros, 1),
+        fixed(row.publishMs?.p50, 1),
+        fixed(row.publishMs?.p99, 1),
+        ratio(row.cpuPerDeliveryMicros, nchan?.cpuPerDeliveryMicros),
+        ratio(row.latencyMs?.p99, nchan?.latencyMs?.p99),
+        ratio(row.rssPerReaderKiB, nchan?.rssPerReaderKiB),
+        `${row.generatorCpuPercent.toFixed(0)}%`,
+        `${row.machineBusyPercent.toFixed(0)}%`,
+      ];
+    }),
+  ];
+  printTable(table);
+}
+
+function printResume(rows: ResumeRow[]): void {
+  printTable([
+    [
+      'scenario',
+      'target',
+      'readers',
+      'behind',
+      'live during',
+      'all open s',
+      'SYN drops',
+      'caught up s',
+      'complete s',
+      'delivered',
+      'lost',
+      'dup',
+      'server CPU s',
+    ],
+    ...rows.map((row) => [
+      row.scenario === 'storm'
+        ? `storm: reconnect within ${row.spreadMs / 1000} s`
+        : 'backlog: one reader far behind',
+      TARGET_LABELS[row.target],
+      row.readers.toLocaleString('en'),
+      row.behind.toLocaleString('en'),
+      String(row.liveDuring),
+      row.allOpenSeconds.toFixed(2),
+      String(row.listenOverflows),
+      fixed(row.caughtUpSeconds, 2),
+      fixed(row.completeSeconds, 2),
+      `${row.delivered.toLocaleString('en')}/${row.expected.toLocaleString('en')}`,
+      String(row.lost),
+      String(row.duplicated),
+      row.serverCpuSeconds.toFixed(2),
+    ]),
+  ]);
+}
+
+/** What bounds the run on this machine: open files, ephemeral ports. */
+function machineNotes(options: Options): Record<string, string | number> {
+  const shell = (command: string) => {
+    try {
+      return execFileSync('sh', ['-c', command], { encoding: 'utf8' }).trim();
+    } catch {
+      return 'unknown';
+    }
+  };
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8').trim().replace(/\s+/g, '-');
+    } catch {
+      return 'unknown';
+    }
+  };
+  const notes = {
+    node: process.version,
+    cpus: cpus().length,
+    openFilesPerProcess: Number(shell('ulimit -n')),
+    ephemeralPorts: read('/proc/sys/net/ipv4/ip_local_port_range'),
+    tcpTwReuse: read('/proc/sys/net/ipv4/tcp_tw_reuse'),
+    clockTicksPerSecond: CLOCK_TICKS_PER_SECOND,
+  };
+  const most = Math.max(...options.readers, options.storm ? options.stormReaders : 0);
+  const perProcess = Math.ceil(most / Math.max(1, options.workers));
+  if (Number.isFinite(notes.openFilesPerProcess) && perProcess + 200 > notes.openFilesPerProcess) {
+    throw new Error(
+      `${perProcess} sockets per generator process exceed the ${notes.openFilesPerProcess} open ` +
+        'files a process may hold here: raise --workers',
+    );
+  }
+  return notes;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const machine = machineNotes(options);
+  console.error(
+    `fan-out bench: readers ${options.readers.join(', ')}; ${options.events} events at ` +
+      `${options.rate}/s; targets ${options.targets.join(', ')}; generator: ` +
+      `${options.workers || 'no'} worker processes, sources ${options.sources.join(' ')}; ` +
+      JSON.stringify(machine),
+  );
+  const fleet = await startReaderFleet(options.workers);
+  const bench = new Bench(options, fleet);
+  const startedAt = new Date();
+  try {
+    if (options.fanout) {
+      for (const readers of options.readers) {
+        for (const target of options.targets) await bench.fanOutRun(target, readers);
+      }
+    }
+    if (options.storm) {
+      for (const target of options.targets) await bench.storm(target);
+    }
+    if (options.backlog) {
+      for (const target of options.targets) await bench.backlog(target);
+    }
+  } finally {
+    await fleet.stop();
+  }
+
+  console.log(
+    `\nFan-out: ${options.events} events at ${options.rate}/s to N readers of one blog ` +
+      `(loopback, ${machine.cpus} cores shared by server and generator)\n`,
+  );
+  if (bench.fanOutRows.length > 0) printFanOut(bench.fanOutRows);
+  if (bench.resumeRows.length > 0) {
+    console.log('\nResume: readers behind catch up from the log\n');
+    printResume(bench.resumeRows);
+  }
+  for (const skip of bench.skipped) {
+    console.log(`\nskipped ${TARGET_LABELS[skip.target]} (${skip.scenario}): ${skip.reason}`);
+  }
+
+  const out =
+    options.out ??
+    join(
+      __dirname,
+      '..',
+      'results',
+      `fanout-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`,
+    );
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    JSON.stringify(
+      {
+        startedAt: startedAt.toISOString(),
+        options,
+        machine,
+        rows: bench.fanOutRows,
+        resume: bench.resumeRows,
+        skipped: bench.skipped,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`\nrows written to ${out}`);
+
+  const faulty = [...bench.fanOutRows, ...bench.resumeRows].filter(
+    (row) => row.lost > 0 || row.duplicated > 0 || row.unexpected > 0,
+  );
+  const liveblogSkipped = bench.skipped.some((skip) => skip.target === 'liveblog');
+  if (faulty.length > 0 || (options.smoke && liveblogSkipped)) {
+    for (const row of faulty) {
+      console.error(
+        `FAIL ${TARGET_LABELS[row.target]} ${row.scenario} ${row.readers} readers: ` +
+          `lost ${row.lost}, duplicated ${row.duplicated}, unexpected ${row.unexpected}`,
+      );
+    }
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
