@@ -10,6 +10,7 @@ import type { AppConfig } from './config/app-config';
 import { PROJECT_ROOT } from './project-root';
 import { STATIC_PREFIX, StaticAssets } from './site/static-assets';
 import { configureViewEngine } from './site/view-engine';
+import { isStreamRequest } from './stream/stream.controller';
 import { checkJsonBodyShape } from './validation/json-body-shape';
 
 /** An entry is a few KB of Markdown; a megabyte is plenty for any request. */
@@ -57,6 +58,18 @@ function hstsOverHttps(request: Request, response: Response, next: NextFunction)
   else next();
 }
 
+type Middleware = (request: Request, response: Response, next: NextFunction) => void;
+
+/**
+ * A middleware that the live streams skip. A stream is no document (no CSP to apply) and
+ * needs no cookie; what a middleware leaves on a request or response stays for as long as
+ * the reader does, times tens of thousands of readers. Streams send their own headers.
+ */
+function exceptStreams(middleware: Middleware): Middleware {
+  return (request, response, next) =>
+    isStreamRequest(request) ? next() : middleware(request, response, next);
+}
+
 /** The configured app, not yet listening: used by main.ts and by the e2e tests alike. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
@@ -66,11 +79,11 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
-  app.use(securityHeaders(config), hstsOverHttps);
+  app.use(exceptStreams(securityHeaders(config)), hstsOverHttps);
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.use(checkJsonBodyShape);
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
-  app.use(cookieParser(config.SESSION_SECRET));
+  app.use(exceptStreams(cookieParser(config.SESSION_SECRET)));
   const assets = new StaticAssets(join(PROJECT_ROOT, 'public'));
   app.useStaticAssets(join(PROJECT_ROOT, 'public'), {
     prefix: STATIC_PREFIX,

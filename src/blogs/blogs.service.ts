@@ -15,6 +15,8 @@ export class BlogsService {
     private readonly transactions: Transactions,
   ) {}
 
+  private readonly idsBySlug = new Map<string, number>();
+
   /** Live blogs first ('live' sorts after 'ended'), then the newest. */
   list(): Promise<Blog[]> {
     return this.blogs.find({ order: { status: 'DESC', createdAt: 'DESC', id: 'DESC' } });
@@ -24,6 +26,18 @@ export class BlogsService {
     const blog = await this.blogs.findOneBy({ slug: normalizeSlug(slug) });
     if (!blog) throw new NotFoundException(`No blog with the slug "${slug}"`);
     return blog;
+  }
+
+  /**
+   * A blog's id by slug, for the stream route that tens of thousands of readers open at once.
+   * A slug never changes nor goes away once given, so found ids are kept: one entry per blog.
+   */
+  async idBySlug(slug: string): Promise<number> {
+    const known = this.idsBySlug.get(normalizeSlug(slug));
+    if (known !== undefined) return known;
+    const blog = await this.findBySlug(slug);
+    this.idsBySlug.set(blog.slug, blog.id);
+    return blog.id;
   }
 
   async create(dto: CreateBlogDto): Promise<Blog> {

@@ -1,17 +1,24 @@
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { chunkPayload } from './sse-frame';
 
 /** Frames published while a reader's replay runs; past this many, the replay just goes on. */
 const MAX_HELD_FRAMES = 1000;
 
 interface HeldFrame {
   id: number;
-  frame: Buffer;
+  chunk: Buffer;
 }
 
 /**
  * One reader's open stream. Until its replay from the log is done it holds live frames back;
  * then it writes each frame whose id is newer than the last one sent, so a frame is never
  * sent twice nor skipped. Kept small: there may be tens of thousands of these.
+ *
+ * Frames come as ready HTTP chunks (asChunk), shared by all readers, and go straight to the
+ * socket: one write of one Buffer per reader and event, instead of the three pieces, the
+ * string and the tick callback of ServerResponse.write. Node still owns the response: it
+ * wrote the headers and writes the last chunk when the stream ends.
  */
 export class ReaderConnection {
   /** Id of the newest durable event written to this reader. */
@@ -20,37 +27,45 @@ export class ReaderConnection {
   private held: HeldFrame[] = [];
   private heldOverflowed = false;
   private closed = false;
+  /**
+   * The socket, once the response owns it. A response queued behind another one on the same
+   * connection (HTTP pipelining, which browsers do not use) has none yet: it is written
+   * through ServerResponse instead.
+   */
+  private readonly socket: Socket | null;
 
   constructor(
     private readonly response: ServerResponse,
     private readonly maxUnsentBytes: number,
-  ) {}
+  ) {
+    this.socket = response.socket;
+  }
 
   get isOpen(): boolean {
     return !this.closed;
   }
 
   /** A live event from the bus. */
-  deliver(id: number, frame: Buffer): void {
+  deliver(id: number, chunk: Buffer): void {
     if (this.replaying) {
-      if (this.held.length < MAX_HELD_FRAMES) this.held.push({ id, frame });
+      if (this.held.length < MAX_HELD_FRAMES) this.held.push({ id, chunk });
       else this.heldOverflowed = true;
     } else if (id > this.lastSentId) {
       this.lastSentId = id;
-      this.write(frame);
+      this.write(chunk);
     }
   }
 
   /** An ephemeral event (views, readers): only once live, never held back or replayed. */
-  deliverEphemeral(frame: Buffer): void {
-    if (!this.replaying) this.write(frame);
+  deliverEphemeral(chunk: Buffer): void {
+    if (!this.replaying) this.write(chunk);
   }
 
   /** A durable event read from the log during replay. */
-  replay(id: number, frame: Buffer): void {
+  replay(id: number, chunk: Buffer): void {
     if (id <= this.lastSentId) return;
     this.lastSentId = id;
-    this.write(frame);
+    this.write(chunk);
   }
 
   /**
@@ -63,44 +78,56 @@ export class ReaderConnection {
       this.heldOverflowed = false;
       return false;
     }
-    for (const { id, frame } of this.held) this.replay(id, frame);
+    for (const { id, chunk } of this.held) this.replay(id, chunk);
     this.held = [];
     this.replaying = false;
     return true;
   }
 
-  /** True while the response holds more unsent bytes than its high-water mark. */
+  /** True while the connection holds more unsent bytes than its high-water mark. */
   get backedUp(): boolean {
-    return this.response.writableNeedDrain;
+    return (this.socket ?? this.response).writableNeedDrain;
   }
 
-  /** Resolves once the response has room again, or has closed. */
+  /** Resolves once the connection has room again, or has closed. */
   drained(): Promise<void> {
-    if (this.closed || !this.response.writableNeedDrain) return Promise.resolve();
+    const output = this.socket ?? this.response;
+    if (this.closed || !output.writableNeedDrain) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
-        this.response.off('drain', done);
+        output.off('drain', done);
         this.response.off('close', done);
         resolve();
       };
-      this.response.on('drain', done);
+      output.on('drain', done);
       this.response.on('close', done);
     });
   }
 
+  /** Holds writes back until uncork(), so several leave in one system call (a replay page). */
+  cork(): void {
+    this.socket?.cork();
+  }
+
+  uncork(): void {
+    this.socket?.uncork();
+  }
+
   /**
-   * Writes a frame, unless the reader has stopped reading: past the bound of unsent bytes the
+   * Writes a chunk, unless the reader has stopped reading: past the bound of unsent bytes the
    * connection is dropped, so one stuck reader cannot grow the server's memory. Its browser
    * reconnects and resumes from the log.
    */
-  write(frame: Buffer): void {
+  write(chunk: Buffer): void {
     if (this.closed) return;
-    if (this.response.writableLength > this.maxUnsentBytes) {
+    const output = this.socket ?? this.response;
+    if (output.writableLength > this.maxUnsentBytes) {
       this.response.destroy();
       this.close();
       return;
     }
-    this.response.write(frame);
+    if (this.socket) this.socket.write(chunk);
+    else this.response.write(chunkPayload(chunk));
   }
 
   close(): void {

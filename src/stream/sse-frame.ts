@@ -33,3 +33,18 @@ export function encodeRetry(milliseconds: number): Buffer {
 
 /** A comment line: ignored by clients, keeps proxies and NATs from closing an idle stream. */
 export const HEARTBEAT_FRAME = Buffer.from(':\n\n');
+
+const CRLF = Buffer.from('\r\n');
+
+/**
+ * A frame as one HTTP/1.1 chunk (`<hex length>\r\n<frame>\r\n`), built once per event so each
+ * reader's socket gets a single write of a shared Buffer (ReaderConnection).
+ */
+export function asChunk(frame: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`${frame.length.toString(16)}\r\n`), frame, CRLF]);
+}
+
+/** The frame inside a chunk made by asChunk, without copying it. */
+export function chunkPayload(chunk: Buffer): Buffer {
+  return chunk.subarray(chunk.indexOf(CRLF) + 2, chunk.length - 2);
+}

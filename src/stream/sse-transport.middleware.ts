@@ -10,8 +10,8 @@ import { Writable } from 'node:stream';
  * writes a blank line before the first event (the contract sends `retry:` first) and runs a
  * Transform stream and an RxJS chain per reader. Nest hands that serializer `res.raw` when a
  * platform sets it; here it gets a sink that discards. Nest still routes the request, runs
- * guards and pipes, answers errors thrown before the stream starts (404), and unsubscribes
- * the handler's Observable when the client disconnects.
+ * guards and pipes and answers errors thrown before the stream starts (404, 429); the
+ * handler's Observable completes at once, which ends only this sink, not the stream.
  */
 @Injectable()
 export class SseTransportMiddleware implements NestMiddleware {

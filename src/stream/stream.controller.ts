@@ -1,6 +1,6 @@
-import { Controller, Headers, Param, Query, Req, Sse } from '@nestjs/common';
+import { Controller, Headers, Param, Query, Req, Sse, SSE_ABORT_CONTROLLER } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Observable } from 'rxjs';
+import { EMPTY, type Observable } from 'rxjs';
 import { Public } from '../auth/public.decorator';
 import { BlogsService } from '../blogs/blogs.service';
 import { readCursor } from './stream-cursor';
@@ -8,6 +8,11 @@ import { StreamService } from './stream.service';
 import { StreamsPerAddress } from './streams-per-address';
 
 export const STREAM_ROUTE = 'blogs/:slug/events';
+const STREAM_PATH = /^\/blogs\/[^/]+\/events$/;
+
+export function isStreamRequest(request: Request): boolean {
+  return request.method === 'GET' && STREAM_PATH.test(request.path);
+}
 
 @Public()
 @Controller()
@@ -20,7 +25,10 @@ export class StreamController {
 
   /**
    * A blog's live stream; an unknown blog is a 404, and a client with too many streams open
-   * a 429, before any stream starts.
+   * a 429, before any stream starts. The stream is then the StreamService's: the Observable
+   * handed to Nest completes at once, so Nest's per-connection SSE machinery (a Transform
+   * stream, an RxJS chain, a probe timer, a pending promise) is released right away instead
+   * of being held by each of tens of thousands of readers (see SseTransportMiddleware).
    */
   @Sse(STREAM_ROUTE)
   async follow(
@@ -29,9 +37,15 @@ export class StreamController {
     @Query('after') after: unknown,
     @Req() request: Request,
   ): Promise<Observable<never>> {
-    const blog = await this.blogsService.findBySlug(slug);
+    const blogId = await this.blogsService.idBySlug(slug);
     const cursor = readCursor(lastEventId, after);
     const release = this.streamsPerAddress.admit(request.ip ?? '');
-    return this.streamService.follow(blog.id, cursor, request.res!, release);
+    this.streamService.open(blogId, cursor, request.res!, release);
+    // Nest keeps an AbortController on the request, which lives as long as the connection;
+    // once aborted, its reason's stack trace holds on to everything Nest built for the stream.
+    delete (request as Request & { [SSE_ABORT_CONTROLLER]?: AbortController })[
+      SSE_ABORT_CONTROLLER
+    ];
+    return EMPTY;
   }
 }

@@ -6,14 +6,14 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { Observable, Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { AppConfig } from '../config/app-config';
 import { EventBus } from '../event-log/event-bus';
 import { EventLog } from '../event-log/event-log.service';
 import type { LogEvent } from '../event-log/log-event.entity';
 import { Coalescer } from '../counters/coalescer';
 import { ReaderConnection } from './reader-connection';
-import { encodeFrame, encodeRetry, HEARTBEAT_FRAME } from './sse-frame';
+import { asChunk, encodeFrame, encodeRetry, HEARTBEAT_FRAME } from './sse-frame';
 import type { StreamCursor } from './stream-cursor';
 
 /** Rows read from the log per query while replaying, so a far-behind reader never loads it all. */
@@ -27,12 +27,16 @@ export const STREAM_HEADERS = {
   'Content-Type': 'text/event-stream',
   'Cache-Control': 'no-cache, no-transform',
   'X-Accel-Buffering': 'no',
+  'X-Content-Type-Options': 'nosniff',
   Connection: 'keep-alive',
 } as const;
 
-export function frameOf(event: Pick<LogEvent, 'id' | 'type' | 'payload'>): Buffer {
-  return encodeFrame({ id: event.id, type: event.type, data: event.payload });
+/** An event of the log as the chunk every reader's socket gets. */
+export function chunkOf(event: Pick<LogEvent, 'id' | 'type' | 'payload'>): Buffer {
+  return asChunk(encodeFrame({ id: event.id, type: event.type, data: event.payload }));
 }
+
+const HEARTBEAT_CHUNK = asChunk(HEARTBEAT_FRAME);
 
 /**
  * The live streams of every blog: subscribe, then replay the log, then go live
@@ -49,6 +53,11 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   /** Blogs whose number of open streams changed since the last `readers` events. */
   private readonly readerCounts = new Coalescer<number, number>();
   private stopping = false;
+  /**
+   * The newest event published on the bus (read from the log at start). A new stream is
+   * subscribed before it reads this, so every later event reaches it live: no query needed.
+   */
+  private newestId = 0;
 
   constructor(
     private readonly config: AppConfig,
@@ -58,7 +67,8 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     this.retryFrame = encodeRetry(config.SSE_RETRY_MS);
   }
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    this.newestId = await this.eventLog.newestId();
     this.busSubscription = this.eventBus.events$.subscribe((event) => this.broadcast(event));
     // One timer for every stream, not one per reader.
     this.heartbeat = setInterval(() => this.sendHeartbeat(), this.config.SSE_HEARTBEAT_MS);
@@ -91,30 +101,23 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   }
 
   /**
-   * A reader's stream of one blog, written straight to its response. Subscribing opens it;
-   * unsubscribing (Nest does when the client goes away) closes it, releases everything and
-   * calls `onClose`.
+   * Opens a reader's stream of one blog, written straight to its response: headers, replay
+   * from the cursor, then live. It ends when the client goes (or the server stops), which
+   * releases everything and calls `onClose`.
    */
-  follow(
-    blogId: number,
-    cursor: StreamCursor,
-    response: ServerResponse,
-    onClose: () => void,
-  ): Observable<never> {
-    return new Observable<never>(() => {
-      const reader = new ReaderConnection(response, MAX_UNSENT_BYTES);
-      this.open(blogId, cursor, response, reader).catch((error: unknown) => {
-        this.logger.error(error);
-        this.release(blogId, reader);
-      });
-      return () => {
-        this.release(blogId, reader);
-        onClose();
-      };
+  open(blogId: number, cursor: StreamCursor, response: ServerResponse, onClose: () => void): void {
+    const reader = new ReaderConnection(response, MAX_UNSENT_BYTES);
+    response.once('close', () => {
+      this.release(blogId, reader);
+      onClose();
+    });
+    this.start(blogId, cursor, response, reader).catch((error: unknown) => {
+      this.logger.error(error);
+      this.release(blogId, reader);
     });
   }
 
-  private async open(
+  private async start(
     blogId: number,
     cursor: StreamCursor,
     response: ServerResponse,
@@ -134,11 +137,12 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     readers.add(reader);
     this.readerCounts.note(blogId, readers.size);
 
-    const newest = await this.eventLog.newestId();
+    const newest = this.newestId;
     if (cursor.kind === 'invalid' || (cursor.kind === 'after' && cursor.eventId > newest)) {
       const reason =
         cursor.kind === 'invalid' ? cursor.reason : 'The cursor is newer than the newest event';
-      reader.write(encodeFrame({ id: newest, type: 'reset', data: JSON.stringify({ reason }) }));
+      const reset = encodeFrame({ id: newest, type: 'reset', data: JSON.stringify({ reason }) });
+      reader.write(asChunk(reset));
     }
     reader.lastSentId =
       cursor.kind === 'after' && cursor.eventId <= newest ? cursor.eventId : newest;
@@ -148,7 +152,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       if (!reader.isOpen) return;
       if (reader.goLive()) {
         // A new reader learns at once how many read along; the others within a second.
-        reader.write(this.ephemeralFrame('readers', { readers: this.openStreams(blogId) }));
+        reader.write(this.ephemeralChunk('readers', { readers: this.openStreams(blogId) }));
         return;
       }
       replayNeeded = true;
@@ -161,25 +165,31 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       if (!reader.isOpen) return;
       // Written at the pace the reader reads: written at once, a replay of more than
       // MAX_UNSENT_BYTES would drop a reader that only resumes from far back.
+      // Corked, a page leaves in a few large writes rather than one per event.
       let waited = false;
+      reader.cork();
       for (const event of events) {
         if (reader.backedUp) {
           waited = true;
+          reader.uncork();
           await reader.drained();
           if (!reader.isOpen) return;
+          reader.cork();
         }
-        reader.replay(event.id, frameOf(event));
+        reader.replay(event.id, chunkOf(event));
       }
+      reader.uncork();
       // What was published while it waited is in the log: read on rather than send it held.
       if (events.length < REPLAY_PAGE_SIZE && !waited) return;
     }
   }
 
   private broadcast(event: LogEvent): void {
+    this.newestId = event.id;
     const readers = this.readersByBlog.get(event.blogId);
     if (!readers) return;
-    const frame = frameOf(event);
-    for (const reader of readers) reader.deliver(event.id, frame);
+    const chunk = chunkOf(event);
+    for (const reader of readers) reader.deliver(event.id, chunk);
   }
 
   /**
@@ -189,12 +199,12 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   broadcastEphemeral(blogId: number, type: 'views' | 'readers', data: object): void {
     const readers = this.readersByBlog.get(blogId);
     if (!readers) return;
-    const frame = this.ephemeralFrame(type, data);
-    for (const reader of readers) reader.deliverEphemeral(frame);
+    const chunk = this.ephemeralChunk(type, data);
+    for (const reader of readers) reader.deliverEphemeral(chunk);
   }
 
-  private ephemeralFrame(type: 'views' | 'readers', data: object): Buffer {
-    return encodeFrame({ type, data: JSON.stringify(data) });
+  private ephemeralChunk(type: 'views' | 'readers', data: object): Buffer {
+    return asChunk(encodeFrame({ type, data: JSON.stringify(data) }));
   }
 
   private publishReaderCounts(): void {
@@ -205,7 +215,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
 
   private sendHeartbeat(): void {
     for (const readers of this.readersByBlog.values()) {
-      for (const reader of readers) reader.write(HEARTBEAT_FRAME);
+      for (const reader of readers) reader.write(HEARTBEAT_CHUNK);
     }
   }
 
