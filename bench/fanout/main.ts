@@ -18,13 +18,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  cpuMicros,
-  CLOCK_TICKS_PER_SECOND,
-  listenOverflows,
-  machineCpuTicks,
-  settledRss,
-} from './process-usage';
+import { CLOCK_TICKS_PER_SECOND, CpuWindow, listenOverflows, settledRss } from './process-usage';
 import { ReaderFleet, startReaderFleet } from './reader-fleet';
 import { epochMs, OpenResult, PoolReport, StreamTarget } from './sse-reader-pool';
 import {
@@ -100,6 +94,11 @@ interface FanOutRow {
   generatorCpuPercent: number;
   /** All cores together, 100% = every core busy for the whole window. */
   machineBusyPercent: number;
+  /**
+   * The machine's busy time that was neither the server's nor the bench's (generator and
+   * publisher): other programs, or kernel work charged to no process. High: timings are noisy.
+   */
+  otherLoadPercent: number;
   /** Taken by the hypervisor for other guests: when high, timings are noisy. */
   machineStealPercent: number;
   note?: string;
@@ -127,6 +126,9 @@ interface ResumeRow {
   unexpected: number;
   closedEarly: number;
   serverCpuSeconds: number;
+  otherLoadPercent: number;
+  /** The readers' processes and the publisher over the window. */
+  generatorCpuSeconds: number;
   publishSeconds: number;
 }
 
@@ -352,16 +354,13 @@ class Bench {
     const open = await settledRss(pids, this.options.rssReadings);
 
     await this.fleet.expect({ firstSeq: 0, count: events, caughtUpCount: events });
-    const cpuBefore = cpuMicros(pids());
-    const machineBefore = machineCpuTicks();
-    const windowStart = epochMs();
+    const cpu = new CpuWindow(pids);
     const published = await publishAtRate(target, slug, 0, events, rate);
     // Bounded drain: what has not arrived by then is lost.
     await this.fleet.waitForCompletion(20_000);
-    const serverCpu = cpuMicros(pids()) - cpuBefore;
-    const machineAfter = machineCpuTicks();
-    const windowMs = epochMs() - windowStart;
+    // Workers report their CPU with their counts; with none, the readers are in this process.
     const report = await this.fleet.report();
+    const window = cpu.finish(this.fleet.processes > 0 ? report.cpuMicros : 0);
     if (!keepOpen) await this.fleet.close();
 
     const row: FanOutRow = {
@@ -380,19 +379,16 @@ class Bench {
       rssIdleBytes: idle,
       rssOpenBytes: open,
       rssPerReaderKiB: (open - idle) / readers / KIB,
-      serverCpuMicros: serverCpu,
-      cpuPerDeliveryMicros: report.delivered ? serverCpu / report.delivered : null,
+      serverCpuMicros: window.serverMicros,
+      cpuPerDeliveryMicros: report.delivered ? window.serverMicros / report.delivered : null,
       publishMs: stats(published.latencies),
       publishErrors: published.errors,
-      windowSeconds: windowMs / 1000,
+      windowSeconds: window.seconds,
       generatorProcesses: Math.max(1, this.fleet.processes),
-      generatorCpuPercent: (report.cpuMicros / (windowMs * 1000)) * 100,
-      machineBusyPercent:
-        ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) *
-        100,
-      machineStealPercent:
-        ((machineAfter.steal - machineBefore.steal) / (machineAfter.total - machineBefore.total)) *
-        100,
+      generatorCpuPercent: (window.benchMicros / (window.seconds * 1e6)) * 100,
+      machineBusyPercent: window.machineBusyPercent,
+      otherLoadPercent: window.otherLoadPercent,
+      machineStealPercent: window.machineStealPercent,
       note,
     };
     this.fanOutRows.push(row);
@@ -444,7 +440,7 @@ class Bench {
       const firstSeq = 1000;
       const publishSeconds = await publishMany(target, slug, firstSeq, behind, 4);
       await this.fleet.expect({ firstSeq, count: behind + liveDuring, caughtUpCount: behind });
-      const cpuBefore = cpuMicros(target.pids());
+      const cpu = new CpuWindow(() => target.pids());
       const overflowsBefore = listenOverflows();
       const waveStart = epochMs();
       // As browsers do, a connection waits for the kernel's SYN retries (1, 3, 7, 15, 31 s
@@ -463,8 +459,8 @@ class Bench {
       const overflows = listenOverflows() - overflowsBefore;
       reportOpenFailures(target, opened);
       const completion = await this.fleet.waitForCompletion(60_000);
-      const serverCpu = cpuMicros(target.pids()) - cpuBefore;
       const report = await this.fleet.report();
+      const window = cpu.finish(this.fleet.processes > 0 ? report.cpuMicros : 0);
       const since = (at?: number) => (at === undefined ? null : (at - waveStart) / 1000);
       const row: ResumeRow = {
         scenario: 'storm',
@@ -481,7 +477,9 @@ class Bench {
         caughtUpSeconds: since(completion.caughtUpAt),
         completeSeconds: since(completion.completeAt),
         ...tally(report),
-        serverCpuSeconds: serverCpu / 1e6,
+        serverCpuSeconds: window.serverMicros / 1e6,
+        otherLoadPercent: window.otherLoadPercent,
+        generatorCpuSeconds: window.benchMicros / 1e6,
         publishSeconds,
       };
       this.resumeRows.push(row);
@@ -503,7 +501,7 @@ class Bench {
       const base = await target.publish(slug, entryBody(UNCOUNTED_SEQ, epochMs()));
       const publishSeconds = await publishMany(target, slug, 0, behind, 8);
       await this.fleet.expect({ firstSeq: 0, count: behind, caughtUpCount: behind });
-      const cpuBefore = cpuMicros(target.pids());
+      const cpu = new CpuWindow(() => target.pids());
       const started = epochMs();
       const opened = await this.fleet.open({
         ...this.openOptions(target, slug, 1),
@@ -511,8 +509,8 @@ class Bench {
       });
       reportOpenFailures(target, opened);
       const completion = await this.fleet.waitForCompletion(30_000);
-      const serverCpu = cpuMicros(target.pids()) - cpuBefore;
       const report = await this.fleet.report();
+      const window = cpu.finish(this.fleet.processes > 0 ? report.cpuMicros : 0);
       const since = (at?: number) => (at === undefined ? null : (at - started) / 1000);
       const row: ResumeRow = {
         scenario: 'backlog',
@@ -529,7 +527,9 @@ class Bench {
         caughtUpSeconds: since(completion.caughtUpAt),
         completeSeconds: since(completion.completeAt),
         ...tally(report),
-        serverCpuSeconds: serverCpu / 1e6,
+        serverCpuSeconds: window.serverMicros / 1e6,
+        otherLoadPercent: window.otherLoadPercent,
+        generatorCpuSeconds: window.benchMicros / 1e6,
         publishSeconds,
       };
       this.resumeRows.push(row);
@@ -560,12 +560,18 @@ function reportOpenFailures(target: Target, opened: OpenResult): void {
 const fixed = (value: number | null | undefined, digits: number) =>
   value === null || value === undefined ? '-' : value.toFixed(digits);
 
+/** Tick-based (10 ms): meaningless over a window shorter than a second. */
+function otherLoad(percent: number, seconds: number): string {
+  return seconds < 1 ? '-' : `${Math.max(0, percent).toFixed(0)}%`;
+}
+
 function describeFanOut(row: FanOutRow): string {
   return (
     `delivered ${row.delivered}/${row.expected}, dup ${row.duplicated}, ` +
     `p99 ${fixed(row.latencyMs?.p99, 0)} ms, CPU ${fixed(row.cpuPerDeliveryMicros, 1)} µs/delivery, ` +
     `${fixed(row.rssPerReaderKiB, 1)} KiB/reader, generator CPU ${row.generatorCpuPercent.toFixed(0)}%, ` +
-    `machine busy ${row.machineBusyPercent.toFixed(0)}%, window ${row.windowSeconds.toFixed(1)} s`
+    `machine busy ${row.machineBusyPercent.toFixed(0)}% (other load ${row.otherLoadPercent.toFixed(0)}%), ` +
+    `window ${row.windowSeconds.toFixed(1)} s`
   );
 }
 
@@ -613,7 +619,7 @@ function printFanOut(rows: FanOutRow[]): void {
       'p99 ×nchan',
       'mem ×nchan',
       'generator CPU',
-      'machine busy',
+      'other load',
     ],
     ...rows.map((row) => {
       const nchan = nchanAt(row.readers);
@@ -635,11 +641,25 @@ function printFanOut(rows: FanOutRow[]): void {
         ratio(row.latencyMs?.p99, nchan?.latencyMs?.p99),
         ratio(row.rssPerReaderKiB, nchan?.rssPerReaderKiB),
         `${row.generatorCpuPercent.toFixed(0)}%`,
-        `${row.machineBusyPercent.toFixed(0)}%`,
+        otherLoad(row.otherLoadPercent, row.windowSeconds),
       ];
     }),
   ];
   printTable(table);
+  console.log(
+    '\nCPU µs/delivery: server CPU (user + system, nginx master + worker) from the first publish ' +
+      'until every reader had every entry, per delivered event. generator CPU: readers and ' +
+      'publisher, 100% = one core. other load: busy time of the machine from neither the ' +
+      'server nor the bench, 100% = all cores.',
+  );
+  const noisy = rows.filter((row) => row.otherLoadPercent > 10);
+  if (noisy.length > 0) {
+    console.log(
+      `WARNING: other programs kept the machine busy during ${noisy.length} run(s) ` +
+        `(other load up to ${Math.max(...noisy.map((row) => row.otherLoadPercent)).toFixed(0)}%): ` +
+        'latencies and connect times there are not comparable.',
+    );
+  }
 }
 
 function printResume(rows: ResumeRow[]): void {
@@ -658,6 +678,8 @@ function printResume(rows: ResumeRow[]): void {
       'lost',
       'dup',
       'server CPU s',
+      'generator CPU s',
+      'other load',
     ],
     ...rows.map((row) => [
       row.scenario === 'storm'
@@ -675,6 +697,8 @@ function printResume(rows: ResumeRow[]): void {
       String(row.lost),
       String(row.duplicated),
       row.serverCpuSeconds.toFixed(2),
+      row.generatorCpuSeconds.toFixed(2),
+      otherLoad(row.otherLoadPercent, row.completeSeconds ?? 0),
     ]),
   ]);
 }

@@ -97,3 +97,47 @@ export function listenOverflows(): number {
   const values = lines[1].split(/\s+/);
   return Number(values[names.indexOf('ListenOverflows')] ?? 0);
 }
+
+export interface CpuWindowResult {
+  seconds: number;
+  /** The server's CPU over the window, µs. */
+  serverMicros: number;
+  /** The bench's: readers' worker processes and this process (publisher), µs. */
+  benchMicros: number;
+  /** Shares of the machine (all cores = 100%). */
+  machineBusyPercent: number;
+  machineStealPercent: number;
+  /** Busy time from neither the server nor the bench: other programs, unattributed kernel work. */
+  otherLoadPercent: number;
+}
+
+/** CPU over a window of a run: the server's, the bench's, and whatever else ran meanwhile. */
+export class CpuWindow {
+  private readonly startedAt = performance.now();
+  private readonly server: number;
+  private readonly machine = machineCpuTicks();
+  private readonly own = process.cpuUsage();
+
+  constructor(private readonly serverPids: () => number[]) {
+    this.server = cpuMicros(serverPids());
+  }
+
+  /** `workersMicros`: the CPU the readers' worker processes report for the window. */
+  finish(workersMicros = 0): CpuWindowResult {
+    const server = cpuMicros(this.serverPids()) - this.server;
+    const machine = machineCpuTicks();
+    const own = process.cpuUsage(this.own);
+    const tick = 1e6 / CLOCK_TICKS_PER_SECOND;
+    const total = (machine.total - this.machine.total) * tick;
+    const busy = (machine.busy - this.machine.busy) * tick;
+    const bench = workersMicros + own.user + own.system;
+    return {
+      seconds: (performance.now() - this.startedAt) / 1000,
+      serverMicros: server,
+      benchMicros: bench,
+      machineBusyPercent: (busy / total) * 100,
+      machineStealPercent: (((machine.steal - this.machine.steal) * tick) / total) * 100,
+      otherLoadPercent: ((busy - server - bench) / total) * 100,
+    };
+  }
+}
