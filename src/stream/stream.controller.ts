@@ -43,9 +43,9 @@ export class StreamController {
     this.streamService.open(blogId, cursor, request.res!, release);
     // Nest keeps an AbortController on the request, which lives as long as the connection;
     // once aborted, its reason's stack trace holds on to everything Nest built for the stream.
-    delete (request as Request & { [SSE_ABORT_CONTROLLER]?: AbortController })[
-      SSE_ABORT_CONTROLLER
-    ];
+    // (Set aside rather than deleted: a deleted property turns the request into a hash table.)
+    (request as Request & { [SSE_ABORT_CONTROLLER]?: AbortController })[SSE_ABORT_CONTROLLER] =
+      undefined;
     return EMPTY;
   }
 }

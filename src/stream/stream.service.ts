@@ -12,7 +12,9 @@ import { EventBus } from '../event-log/event-bus';
 import { EventLog } from '../event-log/event-log.service';
 import type { LogEvent } from '../event-log/log-event.entity';
 import { Coalescer } from '../counters/coalescer';
+import { FanOut } from './fan-out';
 import { ReaderConnection } from './reader-connection';
+import { RecentEvents } from './recent-events';
 import { asChunk, encodeFrame, encodeRetry, HEARTBEAT_FRAME } from './sse-frame';
 import type { StreamCursor } from './stream-cursor';
 
@@ -58,6 +60,8 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
    * subscribed before it reads this, so every later event reaches it live: no query needed.
    */
   private newestId = 0;
+  private recentEvents = new RecentEvents(0);
+  private readonly fanOut = new FanOut();
 
   constructor(
     private readonly config: AppConfig,
@@ -69,6 +73,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
 
   async onModuleInit(): Promise<void> {
     this.newestId = await this.eventLog.newestId();
+    this.recentEvents = new RecentEvents(this.newestId);
     this.busSubscription = this.eventBus.events$.subscribe((event) => this.broadcast(event));
     // One timer for every stream, not one per reader.
     this.heartbeat = setInterval(() => this.sendHeartbeat(), this.config.SSE_HEARTBEAT_MS);
@@ -148,7 +153,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       cursor.kind === 'after' && cursor.eventId <= newest ? cursor.eventId : newest;
     let replayNeeded = reader.lastSentId < newest;
     for (;;) {
-      if (replayNeeded) await this.replay(blogId, reader);
+      if (replayNeeded && !this.replayRecent(blogId, reader)) await this.replay(blogId, reader);
       if (!reader.isOpen) return;
       if (reader.goLive()) {
         // A new reader learns at once how many read along; the others within a second.
@@ -157,6 +162,16 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       }
       replayNeeded = true;
     }
+  }
+
+  /** Replays from the events held in memory, when they cover the reader; false otherwise. */
+  private replayRecent(blogId: number, reader: ReaderConnection): boolean {
+    const recent = this.recentEvents.after(blogId, reader.lastSentId, MAX_UNSENT_BYTES / 2);
+    if (!recent) return false;
+    reader.cork();
+    for (let i = 0; i < recent.ids.length; i++) reader.replay(recent.ids[i], recent.chunks[i]);
+    reader.uncork();
+    return true;
   }
 
   private async replay(blogId: number, reader: ReaderConnection): Promise<void> {
@@ -185,11 +200,12 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   }
 
   private broadcast(event: LogEvent): void {
-    this.newestId = event.id;
-    const readers = this.readersByBlog.get(event.blogId);
-    if (!readers) return;
+    const { id, blogId } = event;
     const chunk = chunkOf(event);
-    for (const reader of readers) reader.deliver(event.id, chunk);
+    this.newestId = id;
+    this.recentEvents.add(blogId, id, chunk);
+    const readers = this.readersByBlog.get(blogId);
+    if (readers) this.fanOut.push(readers, (reader) => reader.deliver(id, chunk));
   }
 
   /**
@@ -200,7 +216,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     const readers = this.readersByBlog.get(blogId);
     if (!readers) return;
     const chunk = this.ephemeralChunk(type, data);
-    for (const reader of readers) reader.deliverEphemeral(chunk);
+    this.fanOut.push(readers, (reader) => reader.deliverEphemeral(chunk));
   }
 
   private ephemeralChunk(type: 'views' | 'readers', data: object): Buffer {
@@ -215,7 +231,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
 
   private sendHeartbeat(): void {
     for (const readers of this.readersByBlog.values()) {
-      for (const reader of readers) reader.write(HEARTBEAT_CHUNK);
+      this.fanOut.push(readers, (reader) => reader.write(HEARTBEAT_CHUNK));
     }
   }
 
