@@ -17,9 +17,11 @@ import { FieldErrors, FormBody, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
 import { ChangeOwnPasswordDto } from './dto/invite-user.dto';
 import { SessionOnly } from '../auth/session-only.decorator';
+import { Audited } from '../auth/audit-log.interceptor';
 
 /** Each user's own account: for now, changing the password. */
 @SessionOnly()
+@Audited()
 @Controller('admin/account')
 export class AdminAccountController {
   constructor(private readonly authService: AuthService) {}

@@ -20,6 +20,7 @@ import { SessionsService } from '../auth/sessions.service';
 import { FormBody, readForm } from '../validation/form';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
 import { SessionOnly } from '../auth/session-only.decorator';
+import { Audited } from '../auth/audit-log.interceptor';
 
 /** Where to go after signing in: only a page of the admin, never another site. */
 function safeNext(next: unknown): string {
@@ -30,6 +31,7 @@ function safeNext(next: unknown): string {
 
 /** Signing editors in and out with HTML forms. */
 @SessionOnly()
+@Audited()
 @Controller('admin')
 export class AdminAuthController {
   constructor(

@@ -8,10 +8,12 @@ import { FieldErrors, FormBody, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
 import { SessionOnly } from '../auth/session-only.decorator';
+import { Audited } from '../auth/audit-log.interceptor';
 
 /** Each editor's API tokens, for scripts that publish through the API. */
 @RateLimit('writes')
 @SessionOnly()
+@Audited()
 @Controller('admin/tokens')
 export class AdminTokensController {
   constructor(private readonly apiTokensService: ApiTokensService) {}

@@ -10,11 +10,13 @@ import { adminPage } from './admin-page';
 import { ChangeRoleDto, InviteUserDto, SetPasswordDto } from './dto/invite-user.dto';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
 import { SessionOnly } from '../auth/session-only.decorator';
+import { Audited } from '../auth/audit-log.interceptor';
 
 /** Admins manage who may write: invite, change roles, remove. */
 @Roles('admin')
 @RateLimit('writes')
 @SessionOnly()
+@Audited()
 @Controller('admin/users')
 export class AdminUsersController {
   constructor(private readonly usersService: UsersService) {}

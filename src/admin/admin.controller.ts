@@ -22,10 +22,12 @@ import { AdminService } from './admin.service';
 import { BlogStatusDto } from './dto/blog-status.dto';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
 import { SessionOnly } from '../auth/session-only.decorator';
+import { Audited } from '../auth/audit-log.interceptor';
 
 /** The editors' pages. Forms post here and redirect; the composer's script uses the JSON API. */
 @RateLimit('writes')
 @SessionOnly()
+@Audited()
 @Controller('admin')
 export class AdminController {
   constructor(

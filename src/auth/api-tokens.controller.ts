@@ -5,8 +5,10 @@ import { CurrentUser } from './current-user.decorator';
 import { CreateApiTokenDto } from './dto/create-api-token.dto';
 import type { User } from './user.entity';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { Audited } from './audit-log.interceptor';
 
 @RateLimit('writes')
+@Audited()
 @Controller('api/tokens')
 export class ApiTokensController {
   constructor(private readonly apiTokensService: ApiTokensService) {}

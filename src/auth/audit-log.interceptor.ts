@@ -1,4 +1,11 @@
-import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  Logger,
+  NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import type { Observable } from 'rxjs';
 import { tap } from 'rxjs';
@@ -6,7 +13,11 @@ import type { AuthenticatedRequest } from './authenticated-request';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Writes every change a signed-in user makes to the log, with who made it. */
+/**
+ * Writes every change a signed-in user makes to the log, with who made it. On each
+ * controller that changes anything (@Audited()), not globally: an interceptor on the stream
+ * route would defer its handler, which Nest then never runs (see SseTransportMiddleware).
+ */
 @Injectable()
 export class AuditLogInterceptor implements NestInterceptor {
   private readonly logger = new Logger('Audit');
@@ -32,3 +43,5 @@ export class AuditLogInterceptor implements NestInterceptor {
       .pipe(tap({ complete: () => record('done'), error: () => record('refused') }));
   }
 }
+
+export const Audited = () => UseInterceptors(AuditLogInterceptor);

@@ -11,12 +11,14 @@ import { SessionsService } from './sessions.service';
 import { SetupService } from './setup.service';
 import { toUserView, UserView } from './user-view';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { Audited } from './audit-log.interceptor';
 
 interface SignedIn {
   user: UserView;
   csrfToken: string;
 }
 
+@Audited()
 @Controller('api/auth')
 export class AuthController {
   constructor(

@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiToken } from './api-token.entity';
 import { ApiTokensController } from './api-tokens.controller';
 import { ApiTokensService } from './api-tokens.service';
 import { AuthController } from './auth.controller';
-import { AuditLogInterceptor } from './audit-log.interceptor';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
 import { SetupController } from './setup.controller';
@@ -25,7 +24,6 @@ import { UsersService } from './users.service';
     AuthService,
     SetupService,
     { provide: APP_GUARD, useClass: AuthGuard },
-    { provide: APP_INTERCEPTOR, useClass: AuditLogInterceptor },
   ],
   exports: [UsersService, SessionsService, SetupService, AuthService, ApiTokensService],
 })

@@ -5,8 +5,10 @@ import { BlogsService } from './blogs.service';
 import { CreateBlogDto } from './dto/create-blog.dto';
 import { UpdateBlogDto } from './dto/update-blog.dto';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { Audited } from '../auth/audit-log.interceptor';
 
 @RateLimit('writes')
+@Audited()
 @Controller('api/blogs')
 export class BlogsController {
   constructor(private readonly blogsService: BlogsService) {}

@@ -8,8 +8,10 @@ import { ListPostsQuery } from './dto/list-posts.query';
 import { UpdatePostDto } from './dto/update-post.dto';
 import { PostPage, PostsService, PostWrite } from './posts.service';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { Audited } from '../auth/audit-log.interceptor';
 
 @RateLimit('writes')
+@Audited()
 @Controller('api/blogs/:slug/posts')
 export class PostsController {
   constructor(private readonly postsService: PostsService) {}

@@ -4,12 +4,13 @@ import { EventLogModule } from '../event-log/event-log.module';
 import { SseTransportMiddleware } from './sse-transport.middleware';
 import { STREAM_ROUTE, StreamController } from './stream.controller';
 import { StreamService } from './stream.service';
+import { StreamRequestGuard } from './stream-request.guard';
 import { StreamsPerAddress } from './streams-per-address';
 
 @Module({
   imports: [BlogsModule, EventLogModule],
   controllers: [StreamController],
-  providers: [StreamService, StreamsPerAddress],
+  providers: [StreamService, StreamsPerAddress, StreamRequestGuard],
   exports: [StreamService],
 })
 export class StreamModule implements NestModule {
