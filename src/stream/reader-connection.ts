@@ -27,18 +27,19 @@ export class ReaderConnection {
   private held: HeldFrame[] = [];
   private heldOverflowed = false;
   private closed = false;
-  /**
-   * The socket, once the response owns it. A response queued behind another one on the same
-   * connection (HTTP pipelining, which browsers do not use) has none yet: it is written
-   * through ServerResponse instead.
-   */
-  private readonly socket: Socket | null;
 
   constructor(
     private readonly response: ServerResponse,
     private readonly maxUnsentBytes: number,
-  ) {
-    this.socket = response.socket;
+  ) {}
+
+  /**
+   * Where chunks go straight: the socket, once the response owns it and frames its body in
+   * chunks (HTTP/1.1). A response queued behind another on the same connection (pipelining,
+   * which browsers do not do) or to an HTTP/1.0 client is written through ServerResponse.
+   */
+  private get socket(): Socket | null {
+    return this.response.chunkedEncoding ? this.response.socket : null;
   }
 
   get isOpen(): boolean {

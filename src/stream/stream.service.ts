@@ -132,6 +132,11 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     response.writeHead(200, STREAM_HEADERS);
     // The retry line goes out with the headers, so the client knows at once it is connected.
     response.write(this.retryFrame);
+    // Express routes HEAD to this GET route: the headers are the whole answer.
+    if (response.req.method === 'HEAD') {
+      reader.close();
+      return;
+    }
     if (this.stopping) {
       reader.close();
       return;
