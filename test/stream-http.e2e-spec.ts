@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { createApiToken, createBlog, createUser, publishPost, signIn } from './support/factories';
+import { waitUntil } from './support/sse-client';
 import { makeDataDir, removeDataDir, startTestApp, TestApp } from './support/test-app';
+import { StreamService } from '../src/stream/stream.service';
 
 /**
  * Streams write ready HTTP/1.1 chunks straight to the socket; these are the answers where
@@ -13,7 +15,7 @@ describe('Stream framing', () => {
 
   beforeAll(async () => {
     dataDir = makeDataDir();
-    testApp = await startTestApp(dataDir);
+    testApp = await startTestApp(dataDir, { SSE_MAX_PER_ADDRESS: '2' });
     const token = await createApiToken(await signIn(testApp, await createUser(testApp)));
     slug = (await createBlog(testApp, token)).slug;
     await publishPost(testApp, token, slug, { body: 'Kick-off' });
@@ -68,5 +70,21 @@ describe('Stream framing', () => {
     expect(head).toMatch(/content-type: text\/event-stream/i);
     expect(head.endsWith('\r\n\r\n')).toBe(true);
     expect(next).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('should release a stream queued behind another on one connection when the client goes', async () => {
+    const streams = testApp.app.get(StreamService);
+    const { port } = new URL(testApp.url);
+    const request = `GET /blogs/${slug}/events HTTP/1.1\r\nHost: x\r\n\r\n`;
+    for (let round = 0; round < 3; round++) {
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write(request + request));
+      await new Promise((resolve) => socket.once('data', resolve));
+      await waitUntil(() => streams.openStreams() === 2, () => 'both streams opened');
+      socket.destroy();
+      await waitUntil(() => streams.openStreams() === 0, () => 'both streams released');
+    }
+    // Had any slot stayed taken, this address (limit 2) would be refused now.
+    const text = await exchange(request, (received) => received.includes('retry:'));
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
   });
 });

@@ -23,8 +23,8 @@ export class FanOut {
 
   /**
    * Queues `send` for each reader of the set. The set is read as the job runs: a reader that
-   * leaves before its turn is skipped, one that joins meanwhile is included (and ignores a
-   * frame it already has, by id).
+   * leaves before its turn is skipped, one that joins meanwhile is included: it ignores an
+   * event it already has, by id; an ephemeral figure may reach it a moment out of date.
    */
   push(readers: Set<ReaderConnection>, send: (reader: ReaderConnection) => void): void {
     this.jobs.push({ readers: readers.values(), send });

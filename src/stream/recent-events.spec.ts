@@ -37,3 +37,20 @@ describe('RecentEvents', () => {
     ]);
   });
 });
+
+describe('RecentEvents across blogs', () => {
+  it('should keep at most 16 MiB in all, taking from the blogs written to longest ago', () => {
+    const recent = new RecentEvents(0);
+    const big = 1024 * 1024;
+    let id = 0;
+    for (let blog = 1; blog <= 9; blog++) {
+      recent.add(blog, ++id, chunk(id, big));
+      recent.add(blog, ++id, chunk(id, big));
+    }
+
+    expect(recent.after(1, 0, Infinity)).toBeUndefined();
+    expect(recent.after(1, 2, Infinity)?.ids).toEqual([]);
+    expect(recent.after(2, 2, Infinity)?.ids).toEqual([3, 4]);
+    expect(recent.after(9, 16, Infinity)?.ids).toEqual([17, 18]);
+  });
+});

@@ -1,6 +1,8 @@
 /** Events kept per blog, and their bytes: a reconnect storm resumes a few hundred behind. */
 const MAX_EVENTS = 1024;
 const MAX_BYTES = 2 * 1024 * 1024;
+/** Bytes kept for all blogs together: the blogs written to longest ago give theirs up first. */
+const MAX_TOTAL_BYTES = 16 * 1024 * 1024;
 
 interface BlogTail {
   ids: number[];
@@ -17,24 +19,38 @@ interface BlogTail {
  * readers further behind are replayed from the log.
  */
 export class RecentEvents {
+  /** In the order blogs were last written to, oldest first. */
   private readonly tails = new Map<number, BlogTail>();
+  private totalBytes = 0;
 
   /** @param startedAfter the newest event of the log at start: later events come by add(). */
   constructor(private readonly startedAfter: number) {}
 
   add(blogId: number, id: number, chunk: Buffer): void {
-    let tail = this.tails.get(blogId);
-    if (!tail) {
-      tail = { ids: [], chunks: [], bytes: 0, coversAfter: this.startedAfter };
-      this.tails.set(blogId, tail);
-    }
+    const tail = this.tails.get(blogId) ?? {
+      ids: [],
+      chunks: [],
+      bytes: 0,
+      coversAfter: this.startedAfter,
+    };
+    this.tails.delete(blogId);
+    this.tails.set(blogId, tail);
     tail.ids.push(id);
     tail.chunks.push(chunk);
     tail.bytes += chunk.length;
-    while (tail.ids.length > MAX_EVENTS || tail.bytes > MAX_BYTES) {
-      tail.coversAfter = tail.ids.shift()!;
-      tail.bytes -= tail.chunks.shift()!.length;
+    this.totalBytes += chunk.length;
+    while (tail.ids.length > MAX_EVENTS || tail.bytes > MAX_BYTES) this.dropOldest(tail);
+    for (const other of this.tails.values()) {
+      if (this.totalBytes <= MAX_TOTAL_BYTES) break;
+      while (other.ids.length > 0 && this.totalBytes > MAX_TOTAL_BYTES) this.dropOldest(other);
     }
+  }
+
+  private dropOldest(tail: BlogTail): void {
+    tail.coversAfter = tail.ids.shift()!;
+    const bytes = tail.chunks.shift()!.length;
+    tail.bytes -= bytes;
+    this.totalBytes -= bytes;
   }
 
   /**

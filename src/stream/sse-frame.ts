@@ -41,7 +41,14 @@ const CRLF = Buffer.from('\r\n');
  * reader's socket gets a single write of a shared Buffer (ReaderConnection).
  */
 export function asChunk(frame: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${frame.length.toString(16)}\r\n`), frame, CRLF]);
+  const size = Buffer.from(`${frame.length.toString(16)}\r\n`);
+  // Its own memory, not a slice of Node's shared pool: recent chunks are kept a while, and a
+  // kept slice would keep its whole 8 KiB pool block.
+  const chunk = Buffer.allocUnsafeSlow(size.length + frame.length + CRLF.length);
+  size.copy(chunk, 0);
+  frame.copy(chunk, size.length);
+  CRLF.copy(chunk, size.length + frame.length);
+  return chunk;
 }
 
 /** The frame inside a chunk made by asChunk, without copying it. */

@@ -27,7 +27,14 @@ export class StreamController {
   @UseGuards(StreamRequestGuard)
   follow(@Req() request: StreamRequest): Observable<never> {
     const { blogId, cursor, release } = request.stream!;
-    this.streamService.open(blogId, cursor, request.res!, release);
+    try {
+      this.streamService.open(blogId, cursor, request.res!, release);
+    } catch (error) {
+      // Nothing would answer the client (Nest's serializer stepped aside): end it here.
+      release();
+      request.res!.destroy();
+      throw error;
+    }
     return EMPTY;
   }
 }

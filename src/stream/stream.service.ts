@@ -112,10 +112,24 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
    */
   open(blogId: number, cursor: StreamCursor, response: ServerResponse, onClose: () => void): void {
     const reader = new ReaderConnection(response, MAX_UNSENT_BYTES);
-    response.once('close', () => {
+    // The connection's close, not only the response's: a response queued behind another on
+    // the same connection (pipelining) is never told its client left.
+    const socket = response.req.socket;
+    let released = false;
+    const closed = () => {
+      if (released) return;
+      released = true;
+      socket.off('close', closed);
+      response.off('close', closed);
       this.release(blogId, reader);
       onClose();
-    });
+    };
+    if (socket.destroyed) {
+      closed();
+      return;
+    }
+    socket.once('close', closed);
+    response.once('close', closed);
     this.start(blogId, cursor, response, reader).catch((error: unknown) => {
       this.logger.error(error);
       this.release(blogId, reader);
@@ -207,7 +221,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   private broadcast(event: LogEvent): void {
     const { id, blogId } = event;
     const chunk = chunkOf(event);
-    this.newestId = id;
+    this.newestId = Math.max(this.newestId, id);
     this.recentEvents.add(blogId, id, chunk);
     const readers = this.readersByBlog.get(blogId);
     if (readers) this.fanOut.push(readers, (reader) => reader.deliver(id, chunk));
