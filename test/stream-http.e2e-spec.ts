@@ -79,9 +79,15 @@ describe('Stream framing', () => {
     for (let round = 0; round < 3; round++) {
       const socket = connect(Number(port), '127.0.0.1', () => socket.write(request + request));
       await new Promise((resolve) => socket.once('data', resolve));
-      await waitUntil(() => streams.openStreams() === 2, () => 'both streams opened');
+      await waitUntil(
+        () => streams.openStreams() === 2,
+        () => 'both streams opened',
+      );
       socket.destroy();
-      await waitUntil(() => streams.openStreams() === 0, () => 'both streams released');
+      await waitUntil(
+        () => streams.openStreams() === 0,
+        () => 'both streams released',
+      );
     }
     // Had any slot stayed taken, this address (limit 2) would be refused now.
     const text = await exchange(request, (received) => received.includes('retry:'));
