@@ -132,7 +132,8 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     response.once('close', closed);
     this.start(blogId, cursor, response, reader).catch((error: unknown) => {
       this.logger.error(error);
-      this.release(blogId, reader);
+      // The same way out as a client leaving, so its per-address slot is freed too.
+      closed();
     });
   }
 
