@@ -14,6 +14,7 @@ import { EventLogModule } from './event-log/event-log.module';
 import { HealthModule } from './health/health.module';
 import { PostsModule } from './posts/posts.module';
 import { CountersModule } from './counters/counters.module';
+import { ShutdownModule } from './shutdown/shutdown.module';
 import { SiteModule } from './site/site.module';
 import { StreamModule } from './stream/stream.module';
 import { STREAM_ROUTE } from './stream/stream.controller';
@@ -50,6 +51,7 @@ export class AppModule {
             ],
           },
         }),
+        ShutdownModule,
         DatabaseModule,
         EventLogModule,
         AuthModule,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { PROJECT_ROOT } from './project-root';
+import { ConnectionDrain } from './shutdown/connection-drain';
 import { STATIC_PREFIX, StaticAssets } from './site/static-assets';
 import { configureViewEngine } from './site/view-engine';
 import { isStreamRequest } from './stream/stream.controller';
@@ -79,6 +80,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
+  app.use(app.get(ConnectionDrain).closeConnectionsWhileDraining);
   app.use(exceptStreams(securityHeaders(config)), hstsOverHttps);
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.use(checkJsonBodyShape);

@@ -144,15 +144,19 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     reader: ReaderConnection,
   ): Promise<void> {
     response.socket?.setNoDelay(true);
+    if (this.stopping) {
+      // A reconnect that reached a stopping server: ended at once, and its connection with it,
+      // so the browser's next try goes to the server that comes up next.
+      response.writeHead(200, { ...STREAM_HEADERS, Connection: 'close' });
+      response.end(this.retryFrame);
+      reader.close();
+      return;
+    }
     response.writeHead(200, STREAM_HEADERS);
     // The retry line goes out with the headers, so the client knows at once it is connected.
     response.write(this.retryFrame);
     // Express routes HEAD to this GET route: the headers are the whole answer.
     if (response.req.method === 'HEAD') {
-      reader.close();
-      return;
-    }
-    if (this.stopping) {
       reader.close();
       return;
     }
