@@ -81,7 +81,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(app.get(ConnectionDrain).closeConnectionsWhileDraining);
-  app.use(exceptStreams(securityHeaders(config)), hstsOverHttps);
+  app.use(exceptStreams(securityHeaders(config)), exceptStreams(hstsOverHttps));
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.use(checkJsonBodyShape);
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { ReaderConnection } from './reader-connection';
 
 /** How long one slice of writes may hold the event loop. */
-const SLICE_MS = 2;
+const SLICE_MS = 1;
 /** Readers written between two looks at the clock. */
 const CLOCK_EVERY = 64;
 
@@ -12,7 +12,7 @@ interface Job {
 }
 
 /**
- * Writes a frame to every reader of a blog in slices of a couple of milliseconds, one job
+ * Writes a frame to every reader of a blog in slices of a millisecond, one job
  * after another, so each reader still gets frames in publish order. Between slices the
  * server answers other requests: a publish waits for a slice, not for a fan-out to tens of
  * thousands of sockets (~100 ms at 15,000 readers).

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { chunkPayload } from './sse-frame';
+import { chunkPayloads } from './sse-frame';
 
 /** Frames published while a reader's replay runs; past this many, the replay just goes on. */
 const MAX_HELD_FRAMES = 1000;
@@ -60,6 +60,13 @@ export class ReaderConnection {
   /** An ephemeral event (views, readers): only once live, never held back or replayed. */
   deliverEphemeral(chunk: Buffer): void {
     if (!this.replaying) this.write(chunk);
+  }
+
+  /** Durable events held in memory: consecutive chunks, the newest of them event `lastId`. */
+  replayChunks(lastId: number, chunks: Buffer): void {
+    if (lastId <= this.lastSentId) return;
+    this.lastSentId = lastId;
+    this.write(chunks);
   }
 
   /** A durable event read from the log during replay. */
@@ -128,7 +135,7 @@ export class ReaderConnection {
       return;
     }
     if (this.socket) this.socket.write(chunk);
-    else this.response.write(chunkPayload(chunk));
+    else for (const payload of chunkPayloads(chunk)) this.response.write(payload);
   }
 
   close(): void {

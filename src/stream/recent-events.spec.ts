@@ -38,6 +38,42 @@ describe('RecentEvents', () => {
   });
 });
 
+describe('RecentEvents joined for one write', () => {
+  it('should join the events after a cursor, and give readers at the same cursor one buffer', () => {
+    const recent = new RecentEvents(100);
+    recent.add(1, 101, chunk(101, 3));
+    recent.add(2, 102, chunk(102, 3));
+    recent.add(1, 103, chunk(103, 2));
+
+    const joined = recent.joinedAfter(1, 100, Infinity);
+    expect(joined).toMatchObject({ lastId: 103, chunks: Buffer.from([101, 101, 101, 103, 103]) });
+    expect(recent.joinedAfter(1, 100, Infinity)).toBe(joined);
+    expect(recent.joinedAfter(1, 101, Infinity)).toMatchObject({
+      lastId: 103,
+      chunks: Buffer.from([103, 103]),
+    });
+    expect(recent.joinedAfter(1, 103, Infinity)).toMatchObject({
+      lastId: 103,
+      chunks: Buffer.alloc(0),
+    });
+    expect(recent.joinedAfter(1, 99, Infinity)).toBeUndefined();
+    expect(recent.joinedAfter(1, 100, 4)).toBeUndefined();
+  });
+
+  it('should include an event published after a reader got the joined events before it', () => {
+    const recent = new RecentEvents(0);
+    recent.add(1, 1, chunk(1, 1));
+    expect(recent.joinedAfter(1, 0, Infinity)?.lastId).toBe(1);
+
+    recent.add(1, 2, chunk(2, 1));
+
+    expect(recent.joinedAfter(1, 0, Infinity)).toMatchObject({
+      lastId: 2,
+      chunks: Buffer.from([1, 2]),
+    });
+  });
+});
+
 describe('RecentEvents across blogs', () => {
   it('should keep at most 16 MiB in all, taking from the blogs written to longest ago', () => {
     const recent = new RecentEvents(0);

@@ -4,6 +4,13 @@ const MAX_BYTES = 2 * 1024 * 1024;
 /** Bytes kept for all blogs together: the blogs written to longest ago give theirs up first. */
 const MAX_TOTAL_BYTES = 16 * 1024 * 1024;
 
+export interface JoinedEvents {
+  /** Id of the newest event in `chunks`; the cursor itself when there is none. */
+  lastId: number;
+  /** The events' chunks one after another, oldest first. */
+  chunks: Buffer;
+}
+
 interface BlogTail {
   ids: number[];
   chunks: Buffer[];
@@ -22,11 +29,14 @@ export class RecentEvents {
   /** In the order blogs were last written to, oldest first. */
   private readonly tails = new Map<number, BlogTail>();
   private totalBytes = 0;
+  /** The last joinedAfter answer, until the next event: one at most, whatever the blogs. */
+  private lastJoined?: JoinedEvents & { blogId: number; afterId: number };
 
   /** @param startedAfter the newest event of the log at start: later events come by add(). */
   constructor(private readonly startedAfter: number) {}
 
   add(blogId: number, id: number, chunk: Buffer): void {
+    this.lastJoined = undefined;
     const tail = this.tails.get(blogId) ?? {
       ids: [],
       chunks: [],
@@ -71,6 +81,25 @@ export class RecentEvents {
     let bytes = 0;
     for (const chunk of chunks) bytes += chunk.length;
     return bytes <= maxBytes ? { ids: tail.ids.slice(start), chunks } : undefined;
+  }
+
+  /**
+   * The same events as after(), joined into one buffer for one write. Readers that resume
+   * from the same event (every browser of a blog after a restart) share one buffer, built
+   * once per event published.
+   */
+  joinedAfter(blogId: number, afterId: number, maxBytes: number): JoinedEvents | undefined {
+    const cached = this.lastJoined;
+    if (cached?.blogId === blogId && cached.afterId === afterId) return cached;
+    const recent = this.after(blogId, afterId, maxBytes);
+    if (!recent) return undefined;
+    this.lastJoined = {
+      blogId,
+      afterId,
+      lastId: recent.ids.at(-1) ?? afterId,
+      chunks: Buffer.concat(recent.chunks),
+    };
+    return this.lastJoined;
   }
 }
 

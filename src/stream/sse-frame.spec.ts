@@ -1,5 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { asChunk, chunkPayload, encodeFrame, encodeRetry, HEARTBEAT_FRAME } from './sse-frame';
+import { asChunk, chunkPayloads, encodeFrame, encodeRetry, HEARTBEAT_FRAME } from './sse-frame';
 
 interface Parsed {
   events: EventSourceMessage[];
@@ -201,6 +201,16 @@ describe('asChunk', () => {
     expect(chunk.subarray(0, header.length).toString('latin1')).toBe(header);
     expect(chunk.subarray(header.length, -2).equals(frame)).toBe(true);
     expect(chunk.subarray(-2).toString('latin1')).toBe('\r\n');
-    expect(chunkPayload(chunk).equals(frame)).toBe(true);
+    expect(chunkPayloads(chunk)).toEqual([frame]);
+  });
+
+  it('should find the frames of chunks joined one after another', () => {
+    const frames = [
+      encodeFrame({ id: 1, type: 'post', data: '{"body":"Kick-off"}' }),
+      encodeFrame({ id: 2, type: 'update', data: JSON.stringify({ body: 'é'.repeat(300) }) }),
+      encodeFrame({ type: 'readers', data: '{"readers":3}' }),
+    ];
+
+    expect(chunkPayloads(Buffer.concat(frames.map(asChunk)))).toEqual(frames);
   });
 });

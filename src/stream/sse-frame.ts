@@ -51,7 +51,15 @@ export function asChunk(frame: Buffer): Buffer {
   return chunk;
 }
 
-/** The frame inside a chunk made by asChunk, without copying it. */
-export function chunkPayload(chunk: Buffer): Buffer {
-  return chunk.subarray(chunk.indexOf(CRLF) + 2, chunk.length - 2);
+/** The frames inside one or more consecutive chunks made by asChunk, without copying them. */
+export function chunkPayloads(chunks: Buffer): Buffer[] {
+  const payloads: Buffer[] = [];
+  for (let at = 0; at < chunks.length;) {
+    const sizeEnd = chunks.indexOf(CRLF, at);
+    const start = sizeEnd + CRLF.length;
+    const end = start + parseInt(chunks.toString('latin1', at, sizeEnd), 16);
+    payloads.push(chunks.subarray(start, end));
+    at = end + CRLF.length;
+  }
+  return payloads;
 }

@@ -190,11 +190,9 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
 
   /** Replays from the events held in memory, when they cover the reader; false otherwise. */
   private replayRecent(blogId: number, reader: ReaderConnection): boolean {
-    const recent = this.recentEvents.after(blogId, reader.lastSentId, MAX_UNSENT_BYTES / 2);
+    const recent = this.recentEvents.joinedAfter(blogId, reader.lastSentId, MAX_UNSENT_BYTES / 2);
     if (!recent) return false;
-    reader.cork();
-    for (let i = 0; i < recent.ids.length; i++) reader.replay(recent.ids[i], recent.chunks[i]);
-    reader.uncork();
+    reader.replayChunks(recent.lastId, recent.chunks);
     return true;
   }
 
