@@ -101,19 +101,28 @@ export class PostsService {
     const html = renderMarkdown(dto.body);
     return this.writeWithEvent(async (manager) => {
       const now = new Date();
-      const post = await manager.save(
-        manager.create(Post, {
-          blogId: blog.id,
-          authorId: author.id,
-          body: dto.body,
-          html,
-          pinned: dto.pinned ?? false,
-          keyEvent: dto.keyEvent ?? false,
-          version: 1,
-          createdAt: now,
-          updatedAt: now,
-        }),
-      );
+      const post = manager.create(Post, {
+        blogId: blog.id,
+        authorId: author.id,
+        body: dto.body,
+        html,
+        pinned: dto.pinned ?? false,
+        keyEvent: dto.keyEvent ?? false,
+        version: 1,
+        views: 0,
+        createdAt: now,
+        updatedAt: now,
+      });
+      // Every column but the id is set here: save() would read the row back, a query for nothing.
+      const inserted = await manager
+        .createQueryBuilder()
+        .insert()
+        .into(Post)
+        .values(post)
+        .updateEntity(false)
+        .execute();
+      // better-sqlite3's lastInsertRowid: the new row's id.
+      post.id = Number(inserted.raw);
       post.author = author;
       return { post, type: 'post' };
     });
