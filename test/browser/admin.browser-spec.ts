@@ -67,7 +67,13 @@ describe('Admin in a browser', () => {
       .locator('#entries article, #pinned-entries article', { hasText: text })
       .first()
       .waitFor();
-    await expect(box.inputValue()).resolves.toBe('');
+    // The stream may show the entry a moment before the page has the API's answer, which
+    // clears the composer.
+    await page.waitForFunction(
+      () => (document.getElementById('composer-body') as HTMLTextAreaElement).value === '',
+      undefined,
+      { timeout: 10_000 },
+    );
     await expect(box.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
   }
 
@@ -112,6 +118,8 @@ describe('Admin in a browser', () => {
     await reader
       .locator('article.entry', { hasText: 'Yellow card' })
       .waitFor({ state: 'detached', timeout: 1000 });
+    // The admin page removes it on the API's answer, which may come after the stream's event.
+    await admin.locator('article.entry', { hasText: 'Yellow card' }).waitFor({ state: 'detached' });
     await expect(admin.locator('article.entry').count()).resolves.toBe(2);
 
     await admin.screenshot({
