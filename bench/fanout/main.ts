@@ -104,6 +104,19 @@ interface FanOutRow {
   note?: string;
 }
 
+/** What a storm or backlog run sets up; recordResume measures the rest. */
+type ResumeRun = Pick<
+  ResumeRow,
+  | 'scenario'
+  | 'target'
+  | 'readers'
+  | 'behind'
+  | 'liveDuring'
+  | 'spreadMs'
+  | 'listenOverflows'
+  | 'publishSeconds'
+>;
+
 interface ResumeRow {
   scenario: 'storm' | 'backlog';
   target: TargetName;
@@ -458,32 +471,19 @@ class Bench {
       const opened = await opening;
       const overflows = listenOverflows() - overflowsBefore;
       reportOpenFailures(target, opened);
-      const completion = await this.fleet.waitForCompletion(60_000);
-      const report = await this.fleet.report();
-      const window = cpu.finish(this.fleet.processes > 0 ? report.cpuMicros : 0);
-      const since = (at?: number) => (at === undefined ? null : (at - waveStart) / 1000);
-      const row: ResumeRow = {
-        scenario: 'storm',
-        target: name,
-        readers,
-        behind,
-        liveDuring: liveDuring - live.errors,
-        spreadMs,
-        opened: opened.opened,
-        failedToOpen: opened.failed,
-        openFailures: opened.failures,
-        allOpenSeconds: (opened.finishedAt - waveStart) / 1000,
-        listenOverflows: overflows,
-        caughtUpSeconds: since(completion.caughtUpAt),
-        completeSeconds: since(completion.completeAt),
-        ...tally(report),
-        serverCpuSeconds: window.serverMicros / 1e6,
-        otherLoadPercent: window.otherLoadPercent,
-        generatorCpuSeconds: window.benchMicros / 1e6,
-        publishSeconds,
-      };
-      this.resumeRows.push(row);
-      console.error(`  ${describeResume(row)}`);
+      await this.recordResume(
+        {
+          scenario: 'storm',
+          target: name,
+          readers,
+          behind,
+          liveDuring: liveDuring - live.errors,
+          spreadMs,
+          listenOverflows: overflows,
+          publishSeconds,
+        },
+        { opened, cpu, startedAt: waveStart, timeoutMs: 60_000 },
+      );
     });
   }
 
@@ -508,33 +508,54 @@ class Bench {
         lastEventId: base,
       });
       reportOpenFailures(target, opened);
-      const completion = await this.fleet.waitForCompletion(30_000);
-      const report = await this.fleet.report();
-      const window = cpu.finish(this.fleet.processes > 0 ? report.cpuMicros : 0);
-      const since = (at?: number) => (at === undefined ? null : (at - started) / 1000);
-      const row: ResumeRow = {
-        scenario: 'backlog',
-        target: name,
-        readers: 1,
-        behind,
-        liveDuring: 0,
-        spreadMs: 0,
-        opened: opened.opened,
-        failedToOpen: opened.failed,
-        openFailures: opened.failures,
-        allOpenSeconds: (opened.finishedAt - started) / 1000,
-        listenOverflows: 0,
-        caughtUpSeconds: since(completion.caughtUpAt),
-        completeSeconds: since(completion.completeAt),
-        ...tally(report),
-        serverCpuSeconds: window.serverMicros / 1e6,
-        otherLoadPercent: window.otherLoadPercent,
-        generatorCpuSeconds: window.benchMicros / 1e6,
-        publishSeconds,
-      };
-      this.resumeRows.push(row);
-      console.error(`  ${describeResume(row)}`);
+      await this.recordResume(
+        {
+          scenario: 'backlog',
+          target: name,
+          readers: 1,
+          behind,
+          liveDuring: 0,
+          spreadMs: 0,
+          listenOverflows: 0,
+          publishSeconds,
+        },
+        { opened, cpu, startedAt: started, timeoutMs: 30_000 },
+      );
     });
+  }
+
+  /**
+   * Waits until the readers of a storm or backlog run have every event, then adds its row:
+   * times from `startedAt`, deliveries and CPU over the window `cpu` opened.
+   */
+  private async recordResume(
+    run: ResumeRun,
+    {
+      opened,
+      cpu,
+      startedAt,
+      timeoutMs,
+    }: { opened: OpenResult; cpu: CpuWindow; startedAt: number; timeoutMs: number },
+  ): Promise<void> {
+    const completion = await this.fleet.waitForCompletion(timeoutMs);
+    const report = await this.fleet.report();
+    const window = cpu.finish(this.fleet.processes > 0 ? report.cpuMicros : 0);
+    const since = (at?: number) => (at === undefined ? null : (at - startedAt) / 1000);
+    const row: ResumeRow = {
+      ...run,
+      opened: opened.opened,
+      failedToOpen: opened.failed,
+      openFailures: opened.failures,
+      allOpenSeconds: (opened.finishedAt - startedAt) / 1000,
+      caughtUpSeconds: since(completion.caughtUpAt),
+      completeSeconds: since(completion.completeAt),
+      ...tally(report),
+      serverCpuSeconds: window.serverMicros / 1e6,
+      otherLoadPercent: window.otherLoadPercent,
+      generatorCpuSeconds: window.benchMicros / 1e6,
+    };
+    this.resumeRows.push(row);
+    console.error(`  ${describeResume(row)}`);
   }
 }
 
