@@ -6,19 +6,7 @@
  *   PORT=4000 node -r ts-node/register/transpile-only bench/fanout/naive-express.ts
  */
 import express, { type Response } from 'express';
-
-interface Entry {
-  id: number;
-  blogId: number;
-  body: string;
-  html: string;
-  author: { id: number; name: string };
-  pinned: boolean;
-  keyEvent: boolean;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+import { lookAlikePost } from './look-alike-post';
 
 const clients = new Set<Response>();
 let lastId = 0;
@@ -43,20 +31,8 @@ app.get('/blogs/:slug/events', (req, res) => {
 
 app.post('/blogs/:slug/posts', (req, res) => {
   const { body } = req.body as { body: string };
-  const now = new Date().toISOString();
   lastId += 1;
-  const post: Entry = {
-    id: lastId,
-    blogId: 1,
-    body,
-    html: `<p>${body}</p>\n`,
-    author: { id: 1, name: 'Bench' },
-    pinned: false,
-    keyEvent: false,
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-  };
+  const post = lookAlikePost(lastId, body);
   for (const client of clients) {
     client.write(`id: ${lastId}\nevent: post\ndata: ${JSON.stringify({ post })}\n\n`);
   }

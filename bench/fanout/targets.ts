@@ -9,6 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { lookAlikePost } from './look-alike-post';
 import { childPids } from './process-usage';
 
 export const TARGET_NAMES = ['liveblog', 'nchan', 'express'] as const;
@@ -366,21 +367,4 @@ export function startTarget(name: TargetName): Promise<Target> {
     case 'express':
       return startExpress();
   }
-}
-
-/** An entry shaped as Liveblog's `Post`, for the peers that have no entries of their own. */
-function lookAlikePost(id: number, body: string) {
-  const now = new Date().toISOString();
-  return {
-    id,
-    blogId: 1,
-    body,
-    html: `<p>${body}</p>\n`,
-    author: { id: 1, name: 'Bench' },
-    pinned: false,
-    keyEvent: false,
-    createdAt: now,
-    updatedAt: now,
-    version: 1,
-  };
 }

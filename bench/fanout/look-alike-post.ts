@@ -1,0 +1,18 @@
+import type { PostView } from '../../src/posts/post-view';
+
+/** An entry shaped as Liveblog's `Post`, for the peers that have no entries of their own. */
+export function lookAlikePost(id: number, body: string): Omit<PostView, 'views'> {
+  const now = new Date().toISOString();
+  return {
+    id,
+    blogId: 1,
+    body,
+    html: `<p>${body}</p>\n`,
+    author: { id: 1, name: 'Bench' },
+    pinned: false,
+    keyEvent: false,
+    createdAt: now,
+    updatedAt: now,
+    version: 1,
+  };
+}
