@@ -10,13 +10,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SeenViews } from '../src/counters/seen-views';
+import { freePort, HttpClient } from './fanout/targets';
 
 const ADMIN = { email: 'bench@example.test', password: 'bench password' };
 const ENTRIES = 50;
@@ -30,68 +29,6 @@ const MAX_IN_FLIGHT = 200;
 const STORE_READERS = 100_000;
 const STORE_ENTRIES_PER_READER = 10;
 const MIB = 2 ** 20;
-
-interface Answer {
-  status: number;
-  body: string;
-  headers: http.IncomingHttpHeaders;
-}
-
-function send(
-  agent: http.Agent,
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body?: unknown,
-): Promise<Answer> {
-  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      url,
-      {
-        method,
-        agent,
-        headers: {
-          ...headers,
-          ...(payload
-            ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) }
-            : {}),
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-            headers: response.headers,
-          }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(payload);
-  });
-}
-
-async function expectStatus(expected: number, answer: Promise<Answer>, what: string) {
-  const { status, body, headers } = await answer;
-  if (status !== expected) throw new Error(`${what}: ${status}, not ${expected}: ${body}`);
-  return { json: body ? (JSON.parse(body) as Record<string, unknown>) : {}, headers };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -119,7 +56,7 @@ async function timePublishes(
  * on keep-alive connections. Counts only beacons answered 204.
  */
 function startViewLoad(base: string, slug: string, postIds: number[]) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const client = new HttpClient(base, 64);
   const started = performance.now();
   let due = 0;
   let inFlight = 0;
@@ -130,7 +67,13 @@ function startViewLoad(base: string, slug: string, postIds: number[]) {
   const beacon = () => {
     inFlight += 1;
     const cookie = `liveblog_reader=${randomBytes(16).toString('base64url')}`;
-    const done = send(agent, `${base}/blogs/${slug}/views`, 'POST', { Cookie: cookie }, { postIds })
+    const done = client
+      .send(
+        'POST',
+        `/blogs/${slug}/views`,
+        { Cookie: cookie, 'Content-Type': 'application/json' },
+        JSON.stringify({ postIds }),
+      )
       .then(
         (answer) => (answer.status === 204 ? (answered += 1) : (failed += 1)),
         () => (failed += 1),
@@ -155,7 +98,7 @@ function startViewLoad(base: string, slug: string, postIds: number[]) {
       clearInterval(timer);
       const seconds = (performance.now() - started) / 1000;
       await Promise.all(pending);
-      agent.destroy();
+      client.close();
       return {
         viewsPerSecond: (answered * IDS_PER_BEACON) / seconds,
         beacons: answered,
@@ -166,21 +109,12 @@ function startViewLoad(base: string, slug: string, postIds: number[]) {
 }
 
 /** The views of the given entries, as the API gives them (newest first, page by page). */
-async function totalViews(
-  agent: http.Agent,
-  base: string,
-  slug: string,
-  postIds: number[],
-): Promise<number> {
+async function totalViews(client: HttpClient, slug: string, postIds: number[]): Promise<number> {
   const wanted = new Set(postIds);
   let total = 0;
   let before = '';
   for (;;) {
-    const page = await expectStatus(
-      200,
-      send(agent, `${base}/api/blogs/${slug}/posts?limit=100${before}`, 'GET', {}),
-      'posts',
-    );
+    const page = await client.json(200, 'GET', `/api/blogs/${slug}/posts?limit=100${before}`);
     const posts = page.json.posts as Array<{ id: number; views: number }>;
     if (posts.length === 0) return total;
     for (const post of posts) if (wanted.has(post.id)) total += post.views;
@@ -250,12 +184,12 @@ async function main(): Promise<void> {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
-  const api = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  const api = new HttpClient(base, 8);
   try {
     // Ready once it answers its health check (migrations have run by then).
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const ready = await send(api, `${base}/health`, 'GET', {}).then(
+      const ready = await api.send('GET', '/health').then(
         (answer) => answer.status === 200,
         () => false,
       );
@@ -264,36 +198,20 @@ async function main(): Promise<void> {
       await sleep(100);
     }
 
-    const login = await expectStatus(
-      200,
-      send(api, `${base}/api/auth/login`, 'POST', {}, ADMIN),
-      'login',
-    );
+    const login = await api.json(200, 'POST', '/api/auth/login', {}, ADMIN);
     const session = String(login.headers['set-cookie']).split(';')[0];
-    const token = await expectStatus(
+    const token = await api.json(
       201,
-      send(
-        api,
-        `${base}/api/tokens`,
-        'POST',
-        { Cookie: session, 'X-CSRF-Token': String(login.json.csrfToken) },
-        { name: 'bench' },
-      ),
-      'API token',
+      'POST',
+      '/api/tokens',
+      { Cookie: session, 'X-CSRF-Token': String(login.json.csrfToken) },
+      { name: 'bench' },
     );
     const auth = { Authorization: `Bearer ${String(token.json.secret)}` };
-    const blog = await expectStatus(
-      201,
-      send(api, `${base}/api/blogs`, 'POST', auth, { title: 'Bench', slug: 'bench' }),
-      'blog',
-    );
+    const blog = await api.json(201, 'POST', '/api/blogs', auth, { title: 'Bench', slug: 'bench' });
     const slug = (blog.json.blog as { slug: string }).slug;
     const publish = async (body: string) => {
-      const answer = await expectStatus(
-        201,
-        send(api, `${base}/api/blogs/${slug}/posts`, 'POST', auth, { body }),
-        'publish',
-      );
+      const answer = await api.json(201, 'POST', `/api/blogs/${slug}/posts`, auth, { body });
       return (answer.json.post as { id: number }).id;
     };
     const postIds: number[] = [];
@@ -314,7 +232,7 @@ async function main(): Promise<void> {
 
     // After the next flush, the server's count of what it was sent.
     await sleep(1500);
-    const counted = await totalViews(api, base, slug, postIds);
+    const counted = await totalViews(api, slug, postIds);
 
     const rows = [
       ['scenario', 'views/s sent (measured)', 'publish p50 ms', 'p99 ms', 'max ms'],
@@ -342,7 +260,7 @@ async function main(): Promise<void> {
         `views counted by the server: ${counted} of ${sent.beacons * IDS_PER_BEACON} sent`,
     );
   } finally {
-    api.destroy();
+    api.close();
     server.kill('SIGTERM');
     await exited;
     rmSync(dir, { recursive: true, force: true });

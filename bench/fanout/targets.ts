@@ -54,9 +54,14 @@ interface Answer {
 
 /** An HTTP client on keep-alive connections; the publish latency is its round trip. */
 export class HttpClient {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly agent: http.Agent;
 
-  constructor(readonly base: string) {}
+  constructor(
+    readonly base: string,
+    maxSockets = 16,
+  ) {
+    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+  }
 
   send(
     method: string,
