@@ -20,10 +20,6 @@ export class ConnectionDrain implements BeforeApplicationShutdown, OnApplication
 
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
-  get isDraining(): boolean {
-    return this.draining;
-  }
-
   beforeApplicationShutdown(): void {
     this.draining = true;
     const server = this.adapterHost.httpAdapter.getHttpServer() as Server;
