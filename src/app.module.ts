@@ -1,4 +1,4 @@
-import { DynamicModule, Module, RequestMethod, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
@@ -17,7 +17,6 @@ import { CountersModule } from './counters/counters.module';
 import { ShutdownModule } from './shutdown/shutdown.module';
 import { SiteModule } from './site/site.module';
 import { StreamModule } from './stream/stream.module';
-import { STREAM_ROUTE } from './stream/stream.controller';
 import { rateLimitOptions } from './rate-limits/rate-limits';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -31,9 +30,6 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
-          // A stream lasts as long as a reader stays; a log line per stream (and a child logger
-          // held for its lifetime) would cost more than it tells.
-          exclude: [{ method: RequestMethod.GET, path: STREAM_ROUTE }],
           pinoHttp: {
             level: config.LOG_LEVEL,
             // A proxy's request id is kept, so one id follows a request through every log.

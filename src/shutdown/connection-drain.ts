@@ -11,7 +11,8 @@ const IDLE_SWEEP_MS = 100;
  * connections idle at that moment, then waits for every other one; a browser that keeps its
  * connection alive and sends the next request on it (a stream reconnecting every
  * `SSE_RETRY_MS`) would hold the server open for good. So once shutdown begins, every answer
- * closes its connection, and connections that go idle are closed as they do.
+ * closes its connection (a stream's, which skips the middleware, in StreamService), and
+ * connections that go idle are closed as they do.
  */
 @Injectable()
 export class ConnectionDrain implements BeforeApplicationShutdown, OnApplicationShutdown {

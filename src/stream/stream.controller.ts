@@ -1,16 +1,10 @@
 import { Controller, Req, Sse, UseGuards } from '@nestjs/common';
-import type { Request } from 'express';
 import { EMPTY, type Observable } from 'rxjs';
 import { Public } from '../auth/public.decorator';
 import { StreamService } from './stream.service';
 import { StreamRequest, StreamRequestGuard } from './stream-request.guard';
 
 export const STREAM_ROUTE = 'blogs/:slug/events';
-const STREAM_PATH = /^\/blogs\/[^/]+\/events$/;
-
-export function isStreamRequest(request: Request): boolean {
-  return request.method === 'GET' && STREAM_PATH.test(request.path);
-}
 
 @Public()
 @Controller()
