@@ -142,6 +142,34 @@ describe('The stream: GET /blogs/:slug/events', () => {
       expect(reader.durableText).toBe('retry: 1234\n\n:\n\n:\n\n');
       expect(reader.durableEvents).toEqual([]);
     });
+
+    it('should go on sending a comment line at least every SSE_HEARTBEAT_MS while entries keep coming', async () => {
+      // Comment lines then ride along with the entries' writes: a path of its own to check.
+      const reader = await openRaw(url());
+      let publishing = true;
+      const published: number[] = [];
+      const publishing$ = (async () => {
+        while (publishing) {
+          published.push((await publish(`Entry ${published.length}`)).eventId);
+          // Ten entries a second, a busy live blog (and within the write rate limit).
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+      try {
+        let lastAt = Date.now();
+        for (let comments = 1; comments <= 4; comments++) {
+          await reader.waitFor((body) => body.comments.length >= comments, `comment ${comments}`);
+          expect(Date.now() - lastAt).toBeLessThan(1000 + 750);
+          lastAt = Date.now();
+        }
+      } finally {
+        publishing = false;
+        await publishing$;
+      }
+      await reader.waitForId(published[published.length - 1]);
+      expect(published.length).toBeGreaterThan(10);
+      expect(reader.durableEvents.map((event) => Number(event.id))).toEqual(published);
+    });
   });
 
   describe('live events', () => {

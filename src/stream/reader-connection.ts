@@ -1,13 +1,30 @@
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { chunkPayloads } from './sse-frame';
+import { asChunk, chunkPayloads, HEARTBEAT_FRAME } from './sse-frame';
 
 /** Frames published while a reader's replay runs; past this many, the replay just goes on. */
 const MAX_HELD_FRAMES = 1000;
 
-interface HeldFrame {
-  id: number;
-  chunk: Buffer;
+const HEARTBEAT_CHUNK = asChunk(HEARTBEAT_FRAME);
+
+/**
+ * A durable event as live readers get it: its chunk, shared by all of them, and for readers
+ * whose heartbeat is due the same chunk followed by a comment line, so that a stream with
+ * events needs no heartbeat writes of its own (one system call per reader and event, still).
+ */
+export class LiveFrame {
+  private chunkWithComment?: Buffer;
+
+  constructor(
+    readonly id: number,
+    readonly chunk: Buffer,
+    /** When it was published (ms since the epoch): the time its comment counts from. */
+    readonly at: number,
+  ) {}
+
+  get withComment(): Buffer {
+    return (this.chunkWithComment ??= Buffer.concat([this.chunk, HEARTBEAT_CHUNK]));
+  }
 }
 
 /**
@@ -24,13 +41,17 @@ export class ReaderConnection {
   /** Id of the newest durable event written to this reader. */
   lastSentId = 0;
   private replaying = true;
-  private held: HeldFrame[] = [];
+  private held: LiveFrame[] = [];
   private heldOverflowed = false;
   private closed = false;
+  /** When the reader last got a comment line, or its stream opened (ms since the epoch). */
+  private commentAt = Date.now();
 
   constructor(
     private readonly response: ServerResponse,
     private readonly maxUnsentBytes: number,
+    /** How long a reader may go without a comment line before its next write carries one. */
+    private readonly commentAfterMs: number,
   ) {}
 
   /**
@@ -46,15 +67,26 @@ export class ReaderConnection {
     return !this.closed;
   }
 
-  /** A live event from the bus. */
-  deliver(id: number, chunk: Buffer): void {
+  /** A live event from the bus, with a comment line when one is due. */
+  deliver(frame: LiveFrame): void {
     if (this.replaying) {
-      if (this.held.length < MAX_HELD_FRAMES) this.held.push({ id, chunk });
+      if (this.held.length < MAX_HELD_FRAMES) this.held.push(frame);
       else this.heldOverflowed = true;
-    } else if (id > this.lastSentId) {
-      this.lastSentId = id;
-      this.write(chunk);
+    } else if (frame.id > this.lastSentId) {
+      this.lastSentId = frame.id;
+      this.write(this.commentDue(frame.at) ? frame.withComment : frame.chunk);
     }
+  }
+
+  /** The heartbeat timer's turn: a comment line on its own, unless one went out lately. */
+  heartbeat(at: number): void {
+    if (this.commentDue(at)) this.write(HEARTBEAT_CHUNK);
+  }
+
+  private commentDue(at: number): boolean {
+    if (at - this.commentAt < this.commentAfterMs) return false;
+    this.commentAt = at;
+    return true;
   }
 
   /** An ephemeral event (views, readers): only once live, never held back or replayed. */

@@ -13,9 +13,9 @@ import { EventLog } from '../event-log/event-log.service';
 import type { LogEvent } from '../event-log/log-event.entity';
 import { Coalescer } from '../counters/coalescer';
 import { FanOut } from './fan-out';
-import { ReaderConnection } from './reader-connection';
+import { LiveFrame, ReaderConnection } from './reader-connection';
 import { RecentEvents } from './recent-events';
-import { asChunk, encodeFrame, encodeRetry, HEARTBEAT_FRAME } from './sse-frame';
+import { asChunk, encodeFrame, encodeRetry } from './sse-frame';
 import type { StreamCursor } from './stream-cursor';
 
 /** Rows read from the log per query while replaying, so a far-behind reader never loads it all. */
@@ -38,8 +38,6 @@ export function chunkOf(event: Pick<LogEvent, 'id' | 'type' | 'payload'>): Buffe
   return asChunk(encodeFrame({ id: event.id, type: event.type, data: event.payload }));
 }
 
-const HEARTBEAT_CHUNK = asChunk(HEARTBEAT_FRAME);
-
 /**
  * The live streams of every blog: subscribe, then replay the log, then go live
  * (architecture.md, invariant 3), one shared frame per event for all readers of a blog.
@@ -49,6 +47,15 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   private readonly logger = new Logger(StreamService.name);
   private readonly readersByBlog = new Map<number, Set<ReaderConnection>>();
   private readonly retryFrame: Buffer;
+  /** The heartbeat timer ticks twice a period. */
+  private readonly heartbeatTickMs: number;
+  /**
+   * A reader gets a comment line once its last one is this old: with an event (no write of its
+   * own) or at the next tick. A tenth of a period short of a tick, so that a tick's late fan-out
+   * does not make a reader wait for the tick after: at most 0.9 periods pass between two
+   * comment lines, plus the time a tick takes to reach every reader.
+   */
+  private readonly commentAfterMs: number;
   private busSubscription?: Subscription;
   private heartbeat?: NodeJS.Timeout;
   private figures?: NodeJS.Timeout;
@@ -69,14 +76,16 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     private readonly eventLog: EventLog,
   ) {
     this.retryFrame = encodeRetry(config.SSE_RETRY_MS);
+    this.heartbeatTickMs = config.SSE_HEARTBEAT_MS / 2;
+    this.commentAfterMs = this.heartbeatTickMs - config.SSE_HEARTBEAT_MS / 10;
   }
 
   async onModuleInit(): Promise<void> {
     this.newestId = await this.eventLog.newestId();
     this.recentEvents = new RecentEvents(this.newestId);
     this.busSubscription = this.eventBus.events$.subscribe((event) => this.broadcast(event));
-    // One timer for every stream, not one per reader.
-    this.heartbeat = setInterval(() => this.sendHeartbeat(), this.config.SSE_HEARTBEAT_MS);
+    // One timer for every stream, not one per reader; streams with events need few of its writes.
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), this.heartbeatTickMs);
     this.heartbeat.unref();
     this.figures = setInterval(() => this.publishReaderCounts(), FIGURES_INTERVAL_MS);
     this.figures.unref();
@@ -111,7 +120,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
    * releases everything and calls `onClose`.
    */
   open(blogId: number, cursor: StreamCursor, response: ServerResponse, onClose: () => void): void {
-    const reader = new ReaderConnection(response, MAX_UNSENT_BYTES);
+    const reader = new ReaderConnection(response, MAX_UNSENT_BYTES, this.commentAfterMs);
     // The connection's close, not only the response's: a response queued behind another on
     // the same connection (pipelining) is never told its client left.
     const socket = response.req.socket;
@@ -223,11 +232,11 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
 
   private broadcast(event: LogEvent): void {
     const { id, blogId } = event;
-    const chunk = chunkOf(event);
+    const frame = new LiveFrame(id, chunkOf(event), Date.now());
     this.newestId = Math.max(this.newestId, id);
-    this.recentEvents.add(blogId, id, chunk);
+    this.recentEvents.add(blogId, id, frame.chunk);
     const readers = this.readersByBlog.get(blogId);
-    if (readers) this.fanOut.push(readers, (reader) => reader.deliver(id, chunk));
+    if (readers) this.fanOut.push(readers, (reader) => reader.deliver(frame));
   }
 
   /**
@@ -252,8 +261,9 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   }
 
   private sendHeartbeat(): void {
+    const now = Date.now();
     for (const readers of this.readersByBlog.values()) {
-      this.fanOut.push(readers, (reader) => reader.write(HEARTBEAT_CHUNK));
+      this.fanOut.push(readers, (reader) => reader.heartbeat(now));
     }
   }
 
