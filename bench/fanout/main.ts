@@ -18,7 +18,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLOCK_TICKS_PER_SECOND, CpuWindow, listenOverflows, settledRss } from './process-usage';
+import {
+  CLOCK_TICKS_PER_SECOND,
+  CpuWindow,
+  listenOverflows,
+  settledRss,
+  socketsInTimeWait,
+} from './process-usage';
 import { ReaderFleet, startReaderFleet } from './reader-fleet';
 import { epochMs, OpenResult, PoolReport, StreamTarget } from './sse-reader-pool';
 import {
@@ -432,6 +438,7 @@ class Bench {
     const { stormReaders: readers, stormBehind: behind } = this.options;
     const liveDuring = 10;
     const spreadMs = 1000;
+    await timeWaitCleared();
     await this.withTarget(name, 'storm', async (target) => {
       if (!target.resumes) {
         this.skipped.push({ target: name, scenario: 'storm', reason: 'no resume' });
@@ -557,6 +564,26 @@ class Bench {
     this.resumeRows.push(row);
     console.error(`  ${describeResume(row)}`);
   }
+}
+
+/** Sockets in TIME_WAIT that a storm waits for, so as not to measure the runs before it. */
+const TIME_WAIT_QUIET = 1000;
+/** Linux keeps a socket in TIME_WAIT for 60 s. */
+const TIME_WAIT_MAX_MS = 65_000;
+
+/**
+ * Waits (up to a minute) until the connections of the runs before have left TIME_WAIT. Tens
+ * of thousands of them, all from one client address on loopback, make the kernel search
+ * longer for a free port for each new connection, which a scenario that measures connecting
+ * then counts against the server: one storm started right after another took 5.2 s, against
+ * 3.3–4.3 s otherwise.
+ */
+async function timeWaitCleared(): Promise<void> {
+  const waiting = socketsInTimeWait();
+  if (waiting <= TIME_WAIT_QUIET) return;
+  console.error(`  waiting for ${waiting} sockets in TIME_WAIT to clear (at most a minute)`);
+  const deadline = performance.now() + TIME_WAIT_MAX_MS;
+  while (socketsInTimeWait() > TIME_WAIT_QUIET && performance.now() < deadline) await sleep(1000);
 }
 
 function tally(report: PoolReport) {

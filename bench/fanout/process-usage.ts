@@ -98,6 +98,12 @@ export function listenOverflows(): number {
   return Number(values[names.indexOf('ListenOverflows')] ?? 0);
 }
 
+/** TCP sockets of the whole machine in TIME_WAIT (/proc/net/sockstat). */
+export function socketsInTimeWait(): number {
+  const tcp = /^TCP:.* tw (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'));
+  return Number(tcp?.[1] ?? 0);
+}
+
 export interface CpuWindowResult {
   seconds: number;
   /** The server's CPU over the window, µs. */
