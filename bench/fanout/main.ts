@@ -438,12 +438,12 @@ class Bench {
     const { stormReaders: readers, stormBehind: behind } = this.options;
     const liveDuring = 10;
     const spreadMs = 1000;
-    await timeWaitCleared();
     await this.withTarget(name, 'storm', async (target) => {
       if (!target.resumes) {
         this.skipped.push({ target: name, scenario: 'storm', reason: 'no resume' });
         return;
       }
+      await timeWaitCleared();
       const slug = 'storm';
       await target.createBlog(slug);
       for (let i = 0; i < WARM_UP_PUBLISHES; i++) {
