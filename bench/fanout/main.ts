@@ -33,6 +33,7 @@ import {
   Target,
   TARGET_LABELS,
   TARGET_NAMES,
+  TARGET_RESUMES,
   TargetName,
   TargetUnavailableError,
 } from './targets';
@@ -438,12 +439,12 @@ class Bench {
     const { stormReaders: readers, stormBehind: behind } = this.options;
     const liveDuring = 10;
     const spreadMs = 1000;
+    if (!TARGET_RESUMES[name]) {
+      this.skipped.push({ target: name, scenario: 'storm', reason: 'no resume' });
+      return;
+    }
+    await timeWaitCleared();
     await this.withTarget(name, 'storm', async (target) => {
-      if (!target.resumes) {
-        this.skipped.push({ target: name, scenario: 'storm', reason: 'no resume' });
-        return;
-      }
-      await timeWaitCleared();
       const slug = 'storm';
       await target.createBlog(slug);
       for (let i = 0; i < WARM_UP_PUBLISHES; i++) {
@@ -497,11 +498,11 @@ class Bench {
   /** One reader `backlogEvents` entries behind: the time until it has them all. */
   async backlog(name: TargetName): Promise<void> {
     const behind = this.options.backlogEvents;
+    if (!TARGET_RESUMES[name]) {
+      this.skipped.push({ target: name, scenario: 'backlog', reason: 'no resume' });
+      return;
+    }
     await this.withTarget(name, 'backlog', async (target) => {
-      if (!target.resumes) {
-        this.skipped.push({ target: name, scenario: 'backlog', reason: 'no resume' });
-        return;
-      }
       const slug = 'backlog';
       await target.createBlog(slug);
       console.error(`${TARGET_LABELS[name]}: publishing ${behind} entries for the backlog reader`);

@@ -21,6 +21,13 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   express: 'naive Express',
 };
 
+/** Whether a target's streams resume from `Last-Event-ID` (the storm and backlog scenarios). */
+export const TARGET_RESUMES: Record<TargetName, boolean> = {
+  liveblog: true,
+  nchan: true,
+  express: false,
+};
+
 export const HOST = '127.0.0.1';
 const ROOT = join(__dirname, '..', '..');
 const LIVEBLOG_MAIN = join(ROOT, 'dist', 'src', 'main.js');
@@ -32,8 +39,6 @@ const READY_TIMEOUT_MS = 30_000;
 export interface Target {
   readonly name: TargetName;
   readonly port: number;
-  /** Whether its streams resume from `Last-Event-ID` (the storm and backlog scenarios). */
-  readonly resumes: boolean;
   /** The server's processes, for CPU and memory (nginx: master and workers). */
   pids(): number[];
   streamPath(slug: string): string;
@@ -241,7 +246,6 @@ async function startLiveblog(): Promise<Target> {
     return {
       name: 'liveblog',
       port,
-      resumes: true,
       pids: () => [server.pid],
       streamPath: (slug) => `/blogs/${slug}/events`,
       async createBlog(slug) {
@@ -297,7 +301,6 @@ async function startNchan(): Promise<Target> {
   return {
     name: 'nchan',
     port,
-    resumes: true,
     pids: () => [server.pid, ...childPids(server.pid)],
     streamPath: (slug) => `/blogs/${slug}/events`,
     createBlog: () => Promise.resolve(),
@@ -351,7 +354,6 @@ async function startExpress(): Promise<Target> {
   return {
     name: 'express',
     port,
-    resumes: false,
     pids: () => [server.pid],
     streamPath: (slug) => `/blogs/${slug}/events`,
     createBlog: () => Promise.resolve(),
