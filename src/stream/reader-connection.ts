@@ -4,6 +4,8 @@ import { asChunk, chunkPayloads, HEARTBEAT_FRAME } from './sse-frame';
 
 /** Frames published while a reader's replay runs; past this many, the replay just goes on. */
 const MAX_HELD_FRAMES = 1000;
+/** Unsent bytes a reader may have queued before it is dropped (it resumes from the log). */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
 
 const HEARTBEAT_CHUNK = asChunk(HEARTBEAT_FRAME);
 
@@ -18,8 +20,8 @@ export class LiveFrame {
   constructor(
     readonly id: number,
     readonly chunk: Buffer,
-    /** When it was published (ms since the epoch): the time its comment counts from. */
-    readonly at: number,
+    /** Readers whose last comment line went out before this (ms since the epoch) get one. */
+    readonly commentIfBefore: number,
   ) {}
 
   get withComment(): Buffer {
@@ -47,12 +49,7 @@ export class ReaderConnection {
   /** When the reader last got a comment line, or its stream opened (ms since the epoch). */
   private commentAt = Date.now();
 
-  constructor(
-    private readonly response: ServerResponse,
-    private readonly maxUnsentBytes: number,
-    /** How long a reader may go without a comment line before its next write carries one. */
-    private readonly commentAfterMs: number,
-  ) {}
+  constructor(private readonly response: ServerResponse) {}
 
   /**
    * Where chunks go straight: the socket, once the response owns it and frames its body in
@@ -74,18 +71,18 @@ export class ReaderConnection {
       else this.heldOverflowed = true;
     } else if (frame.id > this.lastSentId) {
       this.lastSentId = frame.id;
-      this.write(this.commentDue(frame.at) ? frame.withComment : frame.chunk);
+      this.write(this.commentDue(frame.commentIfBefore) ? frame.withComment : frame.chunk);
     }
   }
 
   /** The heartbeat timer's turn: a comment line on its own, unless one went out lately. */
-  heartbeat(at: number): void {
-    if (this.commentDue(at)) this.write(HEARTBEAT_CHUNK);
+  heartbeat(commentIfBefore: number): void {
+    if (this.commentDue(commentIfBefore)) this.write(HEARTBEAT_CHUNK);
   }
 
-  private commentDue(at: number): boolean {
-    if (at - this.commentAt < this.commentAfterMs) return false;
-    this.commentAt = at;
+  private commentDue(commentIfBefore: number): boolean {
+    if (this.commentAt >= commentIfBefore) return false;
+    this.commentAt = Date.now();
     return true;
   }
 
@@ -161,7 +158,7 @@ export class ReaderConnection {
   write(chunk: Buffer): void {
     if (this.closed) return;
     const output = this.socket ?? this.response;
-    if (output.writableLength > this.maxUnsentBytes) {
+    if (output.writableLength > MAX_UNSENT_BYTES) {
       this.response.destroy();
       this.close();
       return;

@@ -13,7 +13,7 @@ import { EventLog } from '../event-log/event-log.service';
 import type { LogEvent } from '../event-log/log-event.entity';
 import { Coalescer } from '../counters/coalescer';
 import { FanOut } from './fan-out';
-import { LiveFrame, ReaderConnection } from './reader-connection';
+import { LiveFrame, MAX_UNSENT_BYTES, ReaderConnection } from './reader-connection';
 import { RecentEvents } from './recent-events';
 import { asChunk, encodeFrame, encodeRetry } from './sse-frame';
 import type { StreamCursor } from './stream-cursor';
@@ -22,8 +22,6 @@ import type { StreamCursor } from './stream-cursor';
 const REPLAY_PAGE_SIZE = 500;
 /** Ephemeral figures (readers now) go out at most this often per blog. */
 const FIGURES_INTERVAL_MS = 1000;
-/** Unsent bytes a reader may have queued before it is dropped (it resumes from the log). */
-const MAX_UNSENT_BYTES = 1024 * 1024;
 
 export const STREAM_HEADERS = {
   'Content-Type': 'text/event-stream',
@@ -47,11 +45,9 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   private readonly logger = new Logger(StreamService.name);
   private readonly readersByBlog = new Map<number, Set<ReaderConnection>>();
   private readonly retryFrame: Buffer;
-  /** The heartbeat timer ticks twice a period. */
-  private readonly heartbeatTickMs: number;
   /**
    * A reader gets a comment line once its last one is this old: with an event (no write of its
-   * own) or at the next tick. A tenth of a period short of a tick, so that a tick's late fan-out
+   * own) or at the next tick. 0.4 periods, a tenth short of a tick, so that a tick's late fan-out
    * does not make a reader wait for the tick after: at most 0.9 periods pass between two
    * comment lines, plus the time a tick takes to reach every reader.
    */
@@ -76,16 +72,16 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     private readonly eventLog: EventLog,
   ) {
     this.retryFrame = encodeRetry(config.SSE_RETRY_MS);
-    this.heartbeatTickMs = config.SSE_HEARTBEAT_MS / 2;
-    this.commentAfterMs = this.heartbeatTickMs - config.SSE_HEARTBEAT_MS / 10;
+    this.commentAfterMs = config.SSE_HEARTBEAT_MS * 0.4;
   }
 
   async onModuleInit(): Promise<void> {
     this.newestId = await this.eventLog.newestId();
     this.recentEvents = new RecentEvents(this.newestId);
     this.busSubscription = this.eventBus.events$.subscribe((event) => this.broadcast(event));
-    // One timer for every stream, not one per reader; streams with events need few of its writes.
-    this.heartbeat = setInterval(() => this.sendHeartbeat(), this.heartbeatTickMs);
+    // One timer for every stream, not one per reader, ticking twice a period; streams with
+    // events need few of its writes.
+    this.heartbeat = setInterval(() => this.sendHeartbeat(), this.config.SSE_HEARTBEAT_MS / 2);
     this.heartbeat.unref();
     this.figures = setInterval(() => this.publishReaderCounts(), FIGURES_INTERVAL_MS);
     this.figures.unref();
@@ -120,7 +116,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
    * releases everything and calls `onClose`.
    */
   open(blogId: number, cursor: StreamCursor, response: ServerResponse, onClose: () => void): void {
-    const reader = new ReaderConnection(response, MAX_UNSENT_BYTES, this.commentAfterMs);
+    const reader = new ReaderConnection(response);
     // The connection's close, not only the response's: a response queued behind another on
     // the same connection (pipelining) is never told its client left.
     const socket = response.req.socket;
@@ -232,7 +228,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
 
   private broadcast(event: LogEvent): void {
     const { id, blogId } = event;
-    const frame = new LiveFrame(id, chunkOf(event), Date.now());
+    const frame = new LiveFrame(id, chunkOf(event), Date.now() - this.commentAfterMs);
     this.newestId = Math.max(this.newestId, id);
     this.recentEvents.add(blogId, id, frame.chunk);
     const readers = this.readersByBlog.get(blogId);
@@ -261,9 +257,9 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   }
 
   private sendHeartbeat(): void {
-    const now = Date.now();
+    const commentIfBefore = Date.now() - this.commentAfterMs;
     for (const readers of this.readersByBlog.values()) {
-      this.fanOut.push(readers, (reader) => reader.heartbeat(now));
+      this.fanOut.push(readers, (reader) => reader.heartbeat(commentIfBefore));
     }
   }
 
