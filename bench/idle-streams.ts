@@ -6,27 +6,18 @@
  *   npm run build && npx ts-node bench/idle-streams.ts [N=1000]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GC_QUIET_MS, GC_SETTLE_MS, settledRss } from './fanout/process-usage';
 
 const READERS = Number(process.argv[2] ?? 1000);
 const ADMIN = { email: 'bench@example.test', password: 'bench password' };
 
-function rssBytes(pid: number): number {
-  const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
-  return pages * 4096;
-}
-
+/** RSS once V8 has given back its garbage (of starting up, of opening the streams). */
 async function settle(pid: number): Promise<number> {
-  // RSS after the dust settles: take the lowest of a few readings a moment apart.
-  let lowest = Infinity;
-  for (let i = 0; i < 5; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    lowest = Math.min(lowest, rssBytes(pid));
-  }
-  return lowest;
+  return (await settledRss(() => [pid], GC_SETTLE_MS, { quietMs: GC_QUIET_MS })).bytes;
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@
  *   npm run bench -- --readers 1000,5000 --events 30 --rate 5 --targets liveblog,nchan
  *   npm run bench -- --storm --backlog              (add the resume scenarios; --all: both)
  *   npm run bench -- --smoke                        (1k readers, Liveblog; exit 1 on loss)
+ *   npm run bench -- --settle-seconds 0             (quicker: memory read without waiting for V8)
  *
  * Options may also come from the environment: BENCH_READERS, BENCH_EVENTS, BENCH_RATE,
  * BENCH_TARGETS, BENCH_WORKERS, BENCH_SOURCES. Results: a table on stdout, and the rows as
@@ -22,6 +23,9 @@ import {
   CLOCK_TICKS_PER_SECOND,
   CpuWindow,
   listenOverflows,
+  GC_QUIET_MS,
+  GC_SETTLE_MS,
+  RssReading,
   settledRss,
   socketsInTimeWait,
 } from './process-usage';
@@ -32,6 +36,7 @@ import {
   startTarget,
   Target,
   TARGET_LABELS,
+  TARGET_COLLECTS_GARBAGE,
   TARGET_NAMES,
   TARGET_RESUMES,
   TargetName,
@@ -43,6 +48,8 @@ const KIB = 1024;
 const WARM_UP_PUBLISHES = 3;
 /** Sequence numbers of entries no reader should count. */
 const UNCOUNTED_SEQ = 9_000_000;
+/** RSS right after the streams opened: the lowest of the readings over this long. */
+const QUICK_RSS_MS = 1500;
 
 interface Options {
   readers: number[];
@@ -60,8 +67,8 @@ interface Options {
   backlogEvents: number;
   smoke: boolean;
   out?: string;
-  /** RSS readings a moment apart, the lowest counts. */
-  rssReadings: number;
+  /** How long a garbage-collected server's memory is watched (GC_SETTLE_MS; 0: not). */
+  gcSettleMs: number;
 }
 
 interface Stats {
@@ -89,9 +96,17 @@ interface FanOutRow {
   unexpected: number;
   closedEarly: number;
   latencyMs: Stats | null;
+  /** Settled, before the readers connect. */
   rssIdleBytes: number;
+  /** Within QUICK_RSS_MS of the last stream opening. */
+  rssConnectedBytes: number;
+  /** Settled, the readers connected: what holding them costs. */
   rssOpenBytes: number;
+  /** When the lowest reading with the readers connected was taken, ms after they opened. */
+  rssOpenLowestAtMs: number;
   rssPerReaderKiB: number;
+  /** Right after connecting: the memory held plus the garbage of opening the streams. */
+  rssConnectedPerReaderKiB: number;
   serverCpuMicros: number;
   cpuPerDeliveryMicros: number | null;
   publishMs: Stats | null;
@@ -173,6 +188,7 @@ function parseOptions(): Options {
       'storm-readers': { type: 'string' },
       backlog: { type: 'boolean' },
       'backlog-events': { type: 'string' },
+      'settle-seconds': { type: 'string' },
       all: { type: 'boolean' },
       smoke: { type: 'boolean' },
       out: { type: 'string' },
@@ -222,8 +238,19 @@ function parseOptions(): Options {
     backlogEvents: numberOption(values['backlog-events'], 10_000, '--backlog-events'),
     smoke,
     out: values.out,
-    rssReadings: smoke ? 3 : 5,
+    gcSettleMs:
+      numberOption(
+        values['settle-seconds'],
+        smoke ? 0 : GC_SETTLE_MS / 1000,
+        '--settle-seconds',
+        0,
+      ) * 1000,
   };
+}
+
+/** The lower of two readings, the second taken `offsetMs` after the first window began. */
+function lowerOf(first: RssReading, second: RssReading, offsetMs: number): RssReading {
+  return second.bytes < first.bytes ? { ...second, atMs: second.atMs + offsetMs } : first;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
@@ -366,12 +393,22 @@ class Bench {
   ): Promise<string | undefined> {
     const { events, rate } = this.options;
     const pids = () => target.pids();
-    const idle = await settledRss(pids, this.options.rssReadings);
+    const settleMs = TARGET_COLLECTS_GARBAGE[target.name] ? this.options.gcSettleMs : 0;
+    const quietMs = settleMs > 0 ? GC_QUIET_MS : 0;
+    const idle = await settledRss(pids, Math.max(QUICK_RSS_MS, settleMs), { quietMs });
     const overflowsBefore = listenOverflows();
     const opened = await this.fleet.open(this.openOptions(target, slug, readers));
     const overflows = listenOverflows() - overflowsBefore;
     reportOpenFailures(target, opened);
-    const open = await settledRss(pids, this.options.rssReadings);
+    const connected = await settledRss(pids, QUICK_RSS_MS);
+    const held = await settledRss(pids, settleMs - QUICK_RSS_MS, { quietMs });
+    const open = lowerOf(connected, held, QUICK_RSS_MS);
+    if (settleMs > 0 && open.atMs > 2 * settleMs - GC_QUIET_MS) {
+      console.error(
+        `  memory was still falling ${(open.atMs / 1000).toFixed(0)} s after the streams ` +
+          'opened: the KiB/reader may be high (raise --settle-seconds)',
+      );
+    }
 
     await this.fleet.expect({ firstSeq: 0, count: events, caughtUpCount: events });
     const cpu = new CpuWindow(pids);
@@ -396,9 +433,12 @@ class Bench {
       listenOverflows: overflows,
       ...tally(report),
       latencyMs: stats(report.latencies),
-      rssIdleBytes: idle,
-      rssOpenBytes: open,
-      rssPerReaderKiB: (open - idle) / readers / KIB,
+      rssIdleBytes: idle.bytes,
+      rssConnectedBytes: connected.bytes,
+      rssOpenBytes: open.bytes,
+      rssOpenLowestAtMs: open.atMs,
+      rssPerReaderKiB: (open.bytes - idle.bytes) / readers / KIB,
+      rssConnectedPerReaderKiB: (connected.bytes - idle.bytes) / readers / KIB,
       serverCpuMicros: window.serverMicros,
       cpuPerDeliveryMicros: report.delivered ? window.serverMicros / report.delivered : null,
       publishMs: stats(published.latencies),
@@ -618,7 +658,8 @@ function describeFanOut(row: FanOutRow): string {
   return (
     `delivered ${row.delivered}/${row.expected}, dup ${row.duplicated}, ` +
     `p99 ${fixed(row.latencyMs?.p99, 0)} ms, CPU ${fixed(row.cpuPerDeliveryMicros, 1)} µs/delivery, ` +
-    `${fixed(row.rssPerReaderKiB, 1)} KiB/reader, generator CPU ${row.generatorCpuPercent.toFixed(0)}%, ` +
+    `${fixed(row.rssPerReaderKiB, 1)} KiB/reader held (${fixed(row.rssConnectedPerReaderKiB, 1)} ` +
+    `right after connecting; lowest ${(row.rssOpenLowestAtMs / 1000).toFixed(0)} s after), generator CPU ${row.generatorCpuPercent.toFixed(0)}%, ` +
     `machine busy ${row.machineBusyPercent.toFixed(0)}% (other load ${row.otherLoadPercent.toFixed(0)}%), ` +
     `window ${row.windowSeconds.toFixed(1)} s`
   );
@@ -661,6 +702,7 @@ function printFanOut(rows: FanOutRow[]): void {
       'p99 ms',
       'max ms',
       'KiB/reader',
+      'KiB/reader on connect',
       'CPU µs/delivery',
       'publish p50 ms',
       'publish p99 ms',
@@ -683,6 +725,7 @@ function printFanOut(rows: FanOutRow[]): void {
         fixed(row.latencyMs?.p99, 1),
         fixed(row.latencyMs?.max, 1),
         row.rssPerReaderKiB.toFixed(1),
+        row.rssConnectedPerReaderKiB.toFixed(1),
         fixed(row.cpuPerDeliveryMicros, 1),
         fixed(row.publishMs?.p50, 1),
         fixed(row.publishMs?.p99, 1),
@@ -699,7 +742,10 @@ function printFanOut(rows: FanOutRow[]): void {
     '\nCPU µs/delivery: server CPU (user + system, nginx master + worker) from the first publish ' +
       'until every reader had every entry, per delivered event. generator CPU: readers and ' +
       'publisher, 100% = one core. other load: busy time of the machine from neither the ' +
-      'server nor the bench, 100% = all cores.',
+      'server nor the bench, 100% = all cores. KiB/reader: server RSS with the readers ' +
+      'connected less RSS before, per reader, each the lowest reading once it settled (a Node ' +
+      `server's for ${GC_SETTLE_MS / 1000} s, until V8 gave back its garbage); on connect: ` +
+      'the same within 1.5 s of the last stream opening, garbage included.',
   );
   const noisy = rows.filter((row) => row.otherLoadPercent > 10);
   if (noisy.length > 0) {

@@ -28,6 +28,16 @@ export const TARGET_RESUMES: Record<TargetName, boolean> = {
   express: false,
 };
 
+/**
+ * Whether a target's memory is managed by a garbage collector (Node's V8): its resident memory
+ * then holds garbage until the collector gives it back, and is watched for longer.
+ */
+export const TARGET_COLLECTS_GARBAGE: Record<TargetName, boolean> = {
+  liveblog: true,
+  nchan: false,
+  express: true,
+};
+
 export const HOST = '127.0.0.1';
 const ROOT = join(__dirname, '..', '..');
 const LIVEBLOG_MAIN = join(ROOT, 'dist', 'src', 'main.js');
