@@ -55,5 +55,11 @@ describe('The fan-out benchmark (smoke run)', () => {
       closedEarly: 0,
     });
     expect(row.delivered).toBe(row.readers * row.events);
+    // The server's own publish times, read from its request log, are in the row too.
+    expect(row.serverPublishMs).toEqual({
+      p50: expect.any(Number),
+      p99: expect.any(Number),
+      max: expect.any(Number),
+    });
   }, 60_000);
 });

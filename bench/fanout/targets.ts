@@ -55,6 +55,11 @@ export interface Target {
   createBlog(slug: string): Promise<void>;
   /** Publishes an entry with this body; resolves with its event id as a reader resumes from it. */
   publish(slug: string, body: string): Promise<string>;
+  /**
+   * The server's own time for each publish since the last call, in whole ms, from its request
+   * log: from after the body is parsed until the answer is handed to the kernel. Liveblog only.
+   */
+  takeServerPublishMs?(): number[];
   stop(): Promise<void>;
 }
 
@@ -171,6 +176,16 @@ class ServerProcess {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
+  /** Calls `listener` with each whole line the server writes to stdout. */
+  onStdoutLine(listener: (line: string) => void): void {
+    let partial = '';
+    this.child.stdout?.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      lines.forEach(listener);
+    });
+  }
+
   get pid(): number {
     return this.child.pid!;
   }
@@ -207,6 +222,12 @@ class ServerProcess {
   }
 }
 
+/** A line of Liveblog's request log (pino-http), as far as the bench reads it. */
+interface RequestLogEntry {
+  req?: { method?: string; url?: string };
+  responseTime: number;
+}
+
 /** Liveblog: `node dist/src/main.js` on a temp SQLite file, per-address limits lifted. */
 async function startLiveblog(): Promise<Target> {
   if (!existsSync(LIVEBLOG_MAIN)) {
@@ -226,7 +247,8 @@ async function startLiveblog(): Promise<Target> {
         DATABASE_PATH: join(dir, 'liveblog.sqlite'),
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
-        LOG_LEVEL: 'warn',
+        // As `npm start` logs: a line per request (streams have none), publishes' times from it.
+        LOG_LEVEL: 'info',
         // Every reader and the publisher share loopback addresses here.
         SSE_MAX_PER_ADDRESS: '1000000',
         API_WRITE_RATE_LIMIT: '1000000',
@@ -234,6 +256,14 @@ async function startLiveblog(): Promise<Target> {
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
   );
+  let publishTimes: number[] = [];
+  server.onStdoutLine((line) => {
+    if (!line.includes('"responseTime"')) return;
+    const entry = JSON.parse(line) as RequestLogEntry;
+    if (entry.req?.method === 'POST' && entry.req.url?.endsWith('/posts')) {
+      publishTimes.push(entry.responseTime);
+    }
+  });
   const client = new HttpClient(base);
   const cleanUp = async () => {
     client.close();
@@ -264,6 +294,11 @@ async function startLiveblog(): Promise<Target> {
       async publish(slug, body) {
         const answer = await client.json(201, 'POST', `/api/blogs/${slug}/posts`, auth, { body });
         return String(answer.json.eventId);
+      },
+      takeServerPublishMs() {
+        const taken = publishTimes;
+        publishTimes = [];
+        return taken;
       },
       stop: cleanUp,
     };
