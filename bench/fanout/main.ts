@@ -25,7 +25,6 @@ import {
   listenOverflows,
   GC_QUIET_MS,
   GC_SETTLE_MS,
-  RssReading,
   settledRss,
   socketsInTimeWait,
 } from './process-usage';
@@ -102,7 +101,7 @@ interface FanOutRow {
   rssConnectedBytes: number;
   /** Settled, the readers connected: what holding them costs. */
   rssOpenBytes: number;
-  /** When the lowest reading with the readers connected was taken, ms after they opened. */
+  /** When the lowest reading with the readers connected was taken, ms into the wait. */
   rssOpenLowestAtMs: number;
   rssPerReaderKiB: number;
   /** Right after connecting: the memory held plus the garbage of opening the streams. */
@@ -250,11 +249,6 @@ function parseOptions(): Options {
   };
 }
 
-/** The lower of two readings, the second taken `offsetMs` after the first window began. */
-function lowerOf(first: RssReading, second: RssReading, offsetMs: number): RssReading {
-  return second.bytes < first.bytes ? { ...second, atMs: second.atMs + offsetMs } : first;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 function stats(values: Float64Array | number[]): Stats | null {
@@ -334,6 +328,13 @@ async function publishMany(
   return (performance.now() - started) / 1000;
 }
 
+/** Entries no reader counts, so that the server's publish path is warm when timed. */
+async function warmUp(target: Target, slug: string): Promise<void> {
+  for (let i = 0; i < WARM_UP_PUBLISHES; i++) {
+    await target.publish(slug, entryBody(UNCOUNTED_SEQ + i, epochMs()));
+  }
+}
+
 function streamOf(target: Target, slug: string): StreamTarget {
   return { host: HOST, port: target.port, path: target.streamPath(slug) };
 }
@@ -398,19 +399,14 @@ class Bench {
     const settleMs = TARGET_COLLECTS_GARBAGE[target.name] ? this.options.gcSettleMs : 0;
     const quietMs = settleMs > 0 ? GC_QUIET_MS : 0;
     const idle = await settledRss(pids, Math.max(QUICK_RSS_MS, settleMs), { quietMs });
+    // The wait leaves the publish path as cold as any pause does: warmed up again, so that the
+    // fan-out starts as it does without a wait.
+    if (settleMs > 0) await warmUp(target, slug);
     const overflowsBefore = listenOverflows();
     const opened = await this.fleet.open(this.openOptions(target, slug, readers));
     const overflows = listenOverflows() - overflowsBefore;
     reportOpenFailures(target, opened);
     const connected = await settledRss(pids, QUICK_RSS_MS);
-    const held = await settledRss(pids, settleMs - QUICK_RSS_MS, { quietMs });
-    const open = lowerOf(connected, held, QUICK_RSS_MS);
-    if (settleMs > 0 && open.atMs > 2 * settleMs - GC_QUIET_MS) {
-      console.error(
-        `  memory was still falling ${(open.atMs / 1000).toFixed(0)} s after the streams ` +
-          'opened: the KiB/reader may be high (raise --settle-seconds)',
-      );
-    }
 
     await this.fleet.expect({ firstSeq: 0, count: events, caughtUpCount: events });
     const cpu = new CpuWindow(pids);
@@ -421,6 +417,16 @@ class Bench {
     // Workers report their CPU with their counts; with none, the readers are in this process.
     const report = await this.fleet.report();
     const window = cpu.finish(this.fleet.processes > 0 ? report.cpuMicros : 0);
+    // What holding the readers costs, read after the fan-out (which starts right after they
+    // connect, as always), once V8 has given back the garbage of connecting them.
+    const held = settleMs > 0 ? await settledRss(pids, settleMs, { quietMs }) : connected;
+    if (settleMs > 0 && held.atMs > 2 * settleMs - GC_QUIET_MS) {
+      console.error(
+        `  memory was still falling ${(held.atMs / 1000).toFixed(0)} s into the wait: ` +
+          'the KiB/reader may be high (raise --settle-seconds)',
+      );
+    }
+    const open = held.bytes < connected.bytes ? held : connected;
     if (!keepOpen) await this.fleet.close();
 
     const row: FanOutRow = {
@@ -463,9 +469,7 @@ class Bench {
   async fanOutRun(name: TargetName, readers: number): Promise<void> {
     await this.withTarget(name, `fan-out ${readers}`, async (target) => {
       await target.createBlog('bench');
-      for (let i = 0; i < WARM_UP_PUBLISHES; i++) {
-        await target.publish('bench', entryBody(UNCOUNTED_SEQ + i, epochMs()));
-      }
+      await warmUp(target, 'bench');
       console.error(`${TARGET_LABELS[name]}: ${readers} readers`);
       await this.fanOut(target, 'bench', readers);
     });
@@ -491,9 +495,7 @@ class Bench {
     await this.withTarget(name, 'storm', async (target) => {
       const slug = 'storm';
       await target.createBlog(slug);
-      for (let i = 0; i < WARM_UP_PUBLISHES; i++) {
-        await target.publish(slug, entryBody(UNCOUNTED_SEQ + i, epochMs()));
-      }
+      await warmUp(target, slug);
       console.error(`${TARGET_LABELS[name]}: reconnect storm of ${readers} readers`);
       const base = await this.fanOut(target, slug, readers, {
         keepOpen: true,
@@ -663,7 +665,7 @@ function describeFanOut(row: FanOutRow): string {
     `delivered ${row.delivered}/${row.expected}, dup ${row.duplicated}, ` +
     `p99 ${fixed(row.latencyMs?.p99, 0)} ms, CPU ${fixed(row.cpuPerDeliveryMicros, 1)} µs/delivery, ` +
     `${fixed(row.rssPerReaderKiB, 1)} KiB/reader held (${fixed(row.rssConnectedPerReaderKiB, 1)} ` +
-    `right after connecting; lowest ${(row.rssOpenLowestAtMs / 1000).toFixed(0)} s after), generator CPU ${row.generatorCpuPercent.toFixed(0)}%, ` +
+    `right after connecting; lowest ${(row.rssOpenLowestAtMs / 1000).toFixed(0)} s into the wait), generator CPU ${row.generatorCpuPercent.toFixed(0)}%, ` +
     `machine busy ${row.machineBusyPercent.toFixed(0)}% (other load ${row.otherLoadPercent.toFixed(0)}%), ` +
     `window ${row.windowSeconds.toFixed(1)} s`
   );
@@ -750,7 +752,8 @@ function printFanOut(rows: FanOutRow[]): void {
       'publisher, 100% = one core. other load: busy time of the machine from neither the ' +
       'server nor the bench, 100% = all cores. KiB/reader: server RSS with the readers ' +
       'connected less RSS before, per reader, each the lowest reading once it settled (a Node ' +
-      `server's for ${GC_SETTLE_MS / 1000} s, until V8 gave back its garbage); on connect: ` +
+      `server's for ${GC_SETTLE_MS / 1000} s, until V8 gave back its garbage; with the readers, ` +
+      'after the fan-out, which starts right after they connect); on connect: ' +
       'the same within 1.5 s of the last stream opening, garbage included. server publish: ' +
       "the server's request log (whole ms), from after the body is parsed until the answer is " +
       'handed to the kernel; publish: what the publisher measured.',
