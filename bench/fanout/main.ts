@@ -754,9 +754,9 @@ function printFanOut(rows: FanOutRow[]): void {
       'connected less RSS before, per reader, each the lowest reading once it settled (a Node ' +
       `server's for ${GC_SETTLE_MS / 1000} s, until V8 gave back its garbage; with the readers, ` +
       'after the fan-out, which starts right after they connect); on connect: ' +
-      'the same within 1.5 s of the last stream opening, garbage included. server publish: ' +
-      "the server's request log (whole ms), from after the body is parsed until the answer is " +
-      'handed to the kernel; publish: what the publisher measured.',
+      `the same within ${QUICK_RSS_MS / 1000} s of the last stream opening, garbage included. ` +
+      "server publish: the server's request log (whole ms), from after the body is parsed " +
+      'until the answer is handed to the kernel; publish: what the publisher measured.',
   );
   const noisy = rows.filter((row) => row.otherLoadPercent > 10);
   if (noisy.length > 0) {
