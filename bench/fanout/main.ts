@@ -34,10 +34,8 @@ import {
   HOST,
   startTarget,
   Target,
-  TARGET_LABELS,
-  TARGET_COLLECTS_GARBAGE,
   TARGET_NAMES,
-  TARGET_RESUMES,
+  TARGET_TRAITS,
   TargetName,
   TargetUnavailableError,
 } from './targets';
@@ -373,7 +371,7 @@ class Bench {
     } catch (error) {
       const reason = error instanceof TargetUnavailableError ? error.message : String(error);
       this.skipped.push({ target: name, scenario, reason });
-      console.error(`SKIPPED ${TARGET_LABELS[name]} (${scenario}): ${reason}`);
+      console.error(`SKIPPED ${TARGET_TRAITS[name].label} (${scenario}): ${reason}`);
       return;
     }
     try {
@@ -396,7 +394,7 @@ class Bench {
   ): Promise<string | undefined> {
     const { events, rate } = this.options;
     const pids = () => target.pids();
-    const settleMs = TARGET_COLLECTS_GARBAGE[target.name] ? this.options.gcSettleMs : 0;
+    const settleMs = TARGET_TRAITS[target.name].collectsGarbage ? this.options.gcSettleMs : 0;
     const quietMs = settleMs > 0 ? GC_QUIET_MS : 0;
     const idle = await settledRss(pids, Math.max(QUICK_RSS_MS, settleMs), { quietMs });
     // The wait leaves the publish path as cold as any pause does: warmed up again, so that the
@@ -470,7 +468,7 @@ class Bench {
     await this.withTarget(name, `fan-out ${readers}`, async (target) => {
       await target.createBlog('bench');
       await warmUp(target, 'bench');
-      console.error(`${TARGET_LABELS[name]}: ${readers} readers`);
+      console.error(`${TARGET_TRAITS[name].label}: ${readers} readers`);
       await this.fanOut(target, 'bench', readers);
     });
   }
@@ -487,7 +485,7 @@ class Bench {
     const { stormReaders: readers, stormBehind: behind } = this.options;
     const liveDuring = 10;
     const spreadMs = 1000;
-    if (!TARGET_RESUMES[name]) {
+    if (!TARGET_TRAITS[name].resumes) {
       this.skipped.push({ target: name, scenario: 'storm', reason: 'no resume' });
       return;
     }
@@ -496,7 +494,7 @@ class Bench {
       const slug = 'storm';
       await target.createBlog(slug);
       await warmUp(target, slug);
-      console.error(`${TARGET_LABELS[name]}: reconnect storm of ${readers} readers`);
+      console.error(`${TARGET_TRAITS[name].label}: reconnect storm of ${readers} readers`);
       const base = await this.fanOut(target, slug, readers, {
         keepOpen: true,
         note: 'storm setup',
@@ -544,14 +542,16 @@ class Bench {
   /** One reader `backlogEvents` entries behind: the time until it has them all. */
   async backlog(name: TargetName): Promise<void> {
     const behind = this.options.backlogEvents;
-    if (!TARGET_RESUMES[name]) {
+    if (!TARGET_TRAITS[name].resumes) {
       this.skipped.push({ target: name, scenario: 'backlog', reason: 'no resume' });
       return;
     }
     await this.withTarget(name, 'backlog', async (target) => {
       const slug = 'backlog';
       await target.createBlog(slug);
-      console.error(`${TARGET_LABELS[name]}: publishing ${behind} entries for the backlog reader`);
+      console.error(
+        `${TARGET_TRAITS[name].label}: publishing ${behind} entries for the backlog reader`,
+      );
       const base = await target.publish(slug, entryBody(UNCOUNTED_SEQ, epochMs()));
       const publishSeconds = await publishMany(target, slug, 0, behind, 8);
       await this.fleet.expect({ firstSeq: 0, count: behind, caughtUpCount: behind });
@@ -647,7 +647,7 @@ function tally(report: PoolReport) {
 function reportOpenFailures(target: Target, opened: OpenResult): void {
   if (opened.failed === 0) return;
   console.error(
-    `  ${TARGET_LABELS[target.name]}: ${opened.failed} streams failed to open: ` +
+    `  ${TARGET_TRAITS[target.name].label}: ${opened.failed} streams failed to open: ` +
       JSON.stringify(opened.failures),
   );
 }
@@ -722,7 +722,7 @@ function printFanOut(rows: FanOutRow[]): void {
     ...rows.map((row) => {
       const nchan = nchanAt(row.readers);
       return [
-        TARGET_LABELS[row.target] + (row.note ? ` (${row.note})` : ''),
+        TARGET_TRAITS[row.target].label + (row.note ? ` (${row.note})` : ''),
         row.readers.toLocaleString('en'),
         row.connectSeconds.toFixed(2),
         row.delivered.toLocaleString('en'),
@@ -791,7 +791,7 @@ function printResume(rows: ResumeRow[]): void {
       row.scenario === 'storm'
         ? `storm: reconnect within ${row.spreadMs / 1000} s`
         : 'backlog: one reader far behind',
-      TARGET_LABELS[row.target],
+      TARGET_TRAITS[row.target].label,
       row.readers.toLocaleString('en'),
       row.behind.toLocaleString('en'),
       String(row.liveDuring),
@@ -882,7 +882,7 @@ async function main(): Promise<void> {
     printResume(bench.resumeRows);
   }
   for (const skip of bench.skipped) {
-    console.log(`\nskipped ${TARGET_LABELS[skip.target]} (${skip.scenario}): ${skip.reason}`);
+    console.log(`\nskipped ${TARGET_TRAITS[skip.target].label} (${skip.scenario}): ${skip.reason}`);
   }
 
   const out =
@@ -918,7 +918,7 @@ async function main(): Promise<void> {
   if (faulty.length > 0 || (options.smoke && liveblogSkipped)) {
     for (const row of faulty) {
       console.error(
-        `FAIL ${TARGET_LABELS[row.target]} ${row.scenario} ${row.readers} readers: ` +
+        `FAIL ${TARGET_TRAITS[row.target].label} ${row.scenario} ${row.readers} readers: ` +
           `lost ${row.lost}, duplicated ${row.duplicated}, unexpected ${row.unexpected}`,
       );
     }

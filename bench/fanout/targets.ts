@@ -15,27 +15,22 @@ import { childPids } from './process-usage';
 export const TARGET_NAMES = ['liveblog', 'nchan', 'express'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
-export const TARGET_LABELS: Record<TargetName, string> = {
-  liveblog: 'Liveblog',
-  nchan: 'nchan',
-  express: 'naive Express',
-};
+/** What the bench needs to know of each target before starting it. */
+export interface TargetTraits {
+  label: string;
+  /** Whether its streams resume from `Last-Event-ID` (the storm and backlog scenarios). */
+  resumes: boolean;
+  /**
+   * Whether its memory is managed by a garbage collector (Node's V8): its resident memory then
+   * holds garbage until the collector gives it back, and is watched for longer.
+   */
+  collectsGarbage: boolean;
+}
 
-/** Whether a target's streams resume from `Last-Event-ID` (the storm and backlog scenarios). */
-export const TARGET_RESUMES: Record<TargetName, boolean> = {
-  liveblog: true,
-  nchan: true,
-  express: false,
-};
-
-/**
- * Whether a target's memory is managed by a garbage collector (Node's V8): its resident memory
- * then holds garbage until the collector gives it back, and is watched for longer.
- */
-export const TARGET_COLLECTS_GARBAGE: Record<TargetName, boolean> = {
-  liveblog: true,
-  nchan: false,
-  express: true,
+export const TARGET_TRAITS: Record<TargetName, TargetTraits> = {
+  liveblog: { label: 'Liveblog', resumes: true, collectsGarbage: true },
+  nchan: { label: 'nchan', resumes: true, collectsGarbage: false },
+  express: { label: 'naive Express', resumes: false, collectsGarbage: true },
 };
 
 export const HOST = '127.0.0.1';
