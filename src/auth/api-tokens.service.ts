@@ -1,10 +1,11 @@
+import { findRowBy } from '../database/plain-rows';
 import { Transactions } from '../database/transactions';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ApiToken } from './api-token.entity';
 import { hashSecret, newSecret } from './secret-token';
-import type { User } from './user.entity';
+import { User } from './user.entity';
 
 /** Recognizable in logs and secret scanners, like GitHub's `ghp_`. */
 const TOKEN_PREFIX = 'lbt_';
@@ -65,13 +66,12 @@ export class ApiTokensService {
   /** The token of a bearer secret, with its user; null when unknown. */
   async authenticate(secret: string): Promise<ApiToken | null> {
     if (!secret.startsWith(TOKEN_PREFIX)) return null;
-    // One query; findOne with a relation adds a DISTINCT query before it (TypeORM's take: 1).
-    const token = await this.tokens
-      .createQueryBuilder('token')
-      .innerJoinAndSelect('token.user', 'user')
-      .where('token.secretHash = :secretHash', { secretHash: hashSecret(secret) })
-      .getOne();
-    if (!token?.user) return null;
+    const { manager } = this.tokens;
+    const token = await findRowBy(manager, ApiToken, 'secretHash', hashSecret(secret));
+    if (!token) return null;
+    const user = await findRowBy(manager, User, 'id', token.userId);
+    if (!user) return null;
+    token.user = user;
     const now = new Date();
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
       await this.transactions.run((manager) =>

@@ -1,6 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Like, Repository } from 'typeorm';
+import { findRowBy } from '../database/plain-rows';
 import { Transactions } from '../database/transactions';
 import { isUniqueViolation } from '../database/sqlite-errors';
 import { Blog } from './blog.entity';
@@ -23,7 +24,7 @@ export class BlogsService {
   }
 
   async findBySlug(slug: string): Promise<Blog> {
-    const blog = await this.blogs.findOneBy({ slug: normalizeSlug(slug) });
+    const blog = await findRowBy(this.blogs.manager, Blog, 'slug', normalizeSlug(slug));
     if (!blog) throw new NotFoundException(`No blog with the slug "${slug}"`);
     return blog;
   }

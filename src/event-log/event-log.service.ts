@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, MoreThan, Repository } from 'typeorm';
+import { insertRow } from '../database/plain-rows';
 import { LogEvent, LogEventType } from './log-event.entity';
 
 export interface NewLogEvent {
@@ -16,16 +17,16 @@ export class EventLog {
   constructor(@InjectRepository(LogEvent) private readonly events: Repository<LogEvent>) {}
 
   /** Appends within the caller's transaction, so the change and its event commit together. */
-  append(manager: EntityManager, event: NewLogEvent): Promise<LogEvent> {
-    return manager.save(
-      manager.create(LogEvent, {
-        blogId: event.blogId,
-        type: event.type,
-        postId: event.postId,
-        payload: JSON.stringify(event.data),
-        createdAt: new Date(),
-      }),
-    );
+  async append(manager: EntityManager, event: NewLogEvent): Promise<LogEvent> {
+    const logged = manager.create(LogEvent, {
+      blogId: event.blogId,
+      type: event.type,
+      postId: event.postId,
+      payload: JSON.stringify(event.data),
+      createdAt: new Date(),
+    });
+    logged.id = await insertRow(manager, LogEvent, logged);
+    return logged;
   }
 
   /** The id of the newest event of the whole log, 0 when it is empty. */

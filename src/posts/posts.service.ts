@@ -8,6 +8,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, LessThan, Repository } from 'typeorm';
 import { User } from '../auth/user.entity';
 import { BlogsService } from '../blogs/blogs.service';
+import { insertRow } from '../database/plain-rows';
 import { Transactions } from '../database/transactions';
 import { EventBus } from '../event-log/event-bus';
 import { EventLog, NewLogEvent } from '../event-log/event-log.service';
@@ -113,16 +114,7 @@ export class PostsService {
         createdAt: now,
         updatedAt: now,
       });
-      // Every column but the id is set here: save() would read the row back, a query for nothing.
-      const inserted = await manager
-        .createQueryBuilder()
-        .insert()
-        .into(Post)
-        .values(post)
-        .updateEntity(false)
-        .execute();
-      // better-sqlite3's lastInsertRowid: the new row's id.
-      post.id = Number(inserted.raw);
+      post.id = await insertRow(manager, Post, post);
       post.author = author;
       return { post, type: 'post' };
     });

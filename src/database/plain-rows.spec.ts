@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
+import { ApiToken } from '../auth/api-token.entity';
+import { User } from '../auth/user.entity';
+import { Blog } from '../blogs/blog.entity';
+import { LogEvent } from '../event-log/log-event.entity';
+import { Post } from '../posts/post.entity';
+import { dataSourceOptions } from './data-source-options';
+import { findRowBy, insertRow } from './plain-rows';
+
+let dataDir: string;
+let dataSource: DataSource;
+
+beforeEach(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'liveblog-plain-rows-'));
+  dataSource = new DataSource({
+    ...dataSourceOptions(join(dataDir, 'liveblog.sqlite')),
+    migrationsRun: true,
+  });
+  await dataSource.initialize();
+});
+
+afterEach(async () => {
+  await dataSource.destroy();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** Milliseconds apart from the dates below, so a swapped column would show. */
+const createdAt = new Date('2026-11-26T09:05:07.042Z');
+const changedAt = new Date('2026-11-26T10:15:30.500Z');
+
+async function saveUserAndBlog(): Promise<{ user: User; blog: Blog }> {
+  const user = await dataSource.getRepository(User).save({
+    email: 'editor@example.com',
+    name: 'Editor',
+    role: 'editor',
+    passwordHash: 'scrypt$not-used',
+    createdAt,
+    removedAt: changedAt,
+  });
+  const blog = await dataSource.getRepository(Blog).save({
+    slug: 'final',
+    title: 'The final',
+    description: 'Minute by minute',
+    status: 'ended',
+    createdAt,
+    updatedAt: changedAt,
+  });
+  return { user, blog };
+}
+
+describe('insertRow', () => {
+  it('should write the row TypeORM reads back as the same entity, booleans and dates included', async () => {
+    const { user, blog } = await saveUserAndBlog();
+    const post = dataSource.manager.create(Post, {
+      blogId: blog.id,
+      authorId: user.id,
+      body: 'Goal! **2-1**',
+      html: '<p>Goal! <strong>2-1</strong></p>',
+      pinned: true,
+      keyEvent: false,
+      version: 3,
+      views: 12,
+      createdAt,
+      updatedAt: changedAt,
+    });
+
+    post.id = await insertRow(dataSource.manager, Post, post);
+
+    expect(post.id).toBeGreaterThan(0);
+    await expect(dataSource.getRepository(Post).findOneByOrFail({ id: post.id })).resolves.toEqual(
+      post,
+    );
+  });
+
+  it('should answer each insert with its own new id, within a transaction too', async () => {
+    const { blog } = await saveUserAndBlog();
+    const event = (postId: number) =>
+      dataSource.manager.create(LogEvent, {
+        blogId: blog.id,
+        type: 'post',
+        postId,
+        payload: `{"postId":${postId}}`,
+        createdAt,
+      });
+
+    const ids = await dataSource.transaction(async (manager) => [
+      await insertRow(manager, LogEvent, event(1)),
+      await insertRow(manager, LogEvent, event(2)),
+    ]);
+
+    const stored = await dataSource.getRepository(LogEvent).find({ order: { id: 'ASC' } });
+    expect(stored.map(({ id, postId }) => ({ id, postId }))).toEqual([
+      { id: ids[0], postId: 1 },
+      { id: ids[1], postId: 2 },
+    ]);
+  });
+});
+
+describe('findRowBy', () => {
+  it('should read each entity exactly as TypeORM finds it', async () => {
+    const { user, blog } = await saveUserAndBlog();
+    const token = await dataSource.getRepository(ApiToken).save({
+      userId: user.id,
+      name: 'Score bot',
+      secretHash: 'a'.repeat(64),
+      createdAt,
+      lastUsedAt: null,
+    });
+    const { manager } = dataSource;
+
+    const found = {
+      user: await findRowBy(manager, User, 'id', user.id),
+      blog: await findRowBy(manager, Blog, 'slug', 'final'),
+      token: await findRowBy(manager, ApiToken, 'secretHash', token.secretHash),
+    };
+
+    expect(found).toEqual({
+      user: await manager.findOneBy(User, { id: user.id }),
+      blog: await manager.findOneBy(Blog, { slug: 'final' }),
+      token: await manager.findOneBy(ApiToken, { id: token.id }),
+    });
+    expect(found.blog).toBeInstanceOf(Blog);
+    expect(found.blog).toMatchObject({ id: blog.id, updatedAt: changedAt });
+    expect(found.user?.removedAt).toEqual(changedAt);
+  });
+
+  it('should answer null when no row holds the value', async () => {
+    await saveUserAndBlog();
+
+    await expect(findRowBy(dataSource.manager, Blog, 'slug', 'no-such-blog')).resolves.toBeNull();
+  });
+});
