@@ -70,9 +70,27 @@ describe('insertRow', () => {
     post.id = await insertRow(dataSource.manager, Post, post);
 
     expect(post.id).toBeGreaterThan(0);
-    await expect(dataSource.getRepository(Post).findOneByOrFail({ id: post.id })).resolves.toEqual(
-      post,
-    );
+    await expect(
+      dataSource.getRepository(Post).findOneByOrFail({ id: post.id }),
+    ).resolves.toStrictEqual(post);
+  });
+
+  it('should refuse an entity with a column left unset, rather than write NULL for it', async () => {
+    const { user, blog } = await saveUserAndBlog();
+    const post = dataSource.manager.create(Post, {
+      blogId: blog.id,
+      authorId: user.id,
+      body: 'No view count',
+      html: '<p>No view count</p>',
+      pinned: false,
+      keyEvent: false,
+      version: 1,
+      createdAt,
+      updatedAt: createdAt,
+    });
+
+    await expect(insertRow(dataSource.manager, Post, post)).rejects.toThrow('Post.views is unset');
+    await expect(dataSource.getRepository(Post).count()).resolves.toBe(0);
   });
 
   it('should answer each insert with its own new id, within a transaction too', async () => {
@@ -109,22 +127,34 @@ describe('findRowBy', () => {
       createdAt,
       lastUsedAt: null,
     });
+    const post = await dataSource.getRepository(Post).save({
+      blogId: blog.id,
+      authorId: user.id,
+      body: 'Pinned',
+      html: '<p>Pinned</p>',
+      pinned: true,
+      keyEvent: false,
+      createdAt,
+      updatedAt: changedAt,
+    });
     const { manager } = dataSource;
 
     const found = {
       user: await findRowBy(manager, User, 'id', user.id),
       blog: await findRowBy(manager, Blog, 'slug', 'final'),
       token: await findRowBy(manager, ApiToken, 'secretHash', token.secretHash),
+      post: await findRowBy(manager, Post, 'id', post.id),
     };
 
-    expect(found).toEqual({
+    expect(found).toStrictEqual({
       user: await manager.findOneBy(User, { id: user.id }),
       blog: await manager.findOneBy(Blog, { slug: 'final' }),
       token: await manager.findOneBy(ApiToken, { id: token.id }),
+      post: await manager.findOneBy(Post, { id: post.id }),
     });
-    expect(found.blog).toBeInstanceOf(Blog);
     expect(found.blog).toMatchObject({ id: blog.id, updatedAt: changedAt });
     expect(found.user?.removedAt).toEqual(changedAt);
+    expect(found.post).toMatchObject({ pinned: true, keyEvent: false, version: 1, views: 0 });
   });
 
   it('should answer null when no row holds the value', async () => {

@@ -7,63 +7,68 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
  * TypeORM's SQLite driver writes numbers into the SQL text: each new id made a new statement
  * for SQLite to compile, pushing reused ones out of the driver's statement cache. Here values
  * are bound; the columns and their conversions (booleans, dates) still come from the entity's
- * metadata and the driver, so the rows are the ones TypeORM itself writes and reads.
+ * metadata and the driver. Unlike TypeORM's insert, an unset column does not get its default:
+ * the caller sets every column.
  */
 
 interface InsertStatement {
   sql: string;
-  /** Every column but a generated id, in the statement's order. */
+  /** The columns an insert writes (not a generated id), in the statement's order. */
   columns: ColumnMetadata[];
 }
 
 const insertStatements = new WeakMap<EntityMetadata, InsertStatement>();
 
-/** Inserts an entity's row, every column but a generated id; resolves to the new row's id. */
+/** Inserts an entity's row; resolves to the new row's id. */
 export async function insertRow<T extends ObjectLiteral>(
   manager: EntityManager,
   target: EntityTarget<T>,
   entity: T,
 ): Promise<number> {
-  const { sql, columns } = insertStatement(manager.connection.getMetadata(target));
+  const metadata = manager.connection.getMetadata(target);
+  const { sql, columns } = insertStatement(manager, metadata);
   const { driver } = manager.connection;
-  const values = columns.map((column): unknown =>
-    driver.preparePersistentValue(column.getEntityValue(entity), column),
-  );
+  const values = columns.map((column): unknown => {
+    const value: unknown = column.getEntityValue(entity);
+    if (value === undefined) throw new Error(`${metadata.name}.${column.propertyName} is unset`);
+    return driver.preparePersistentValue(value, column);
+  });
   // better-sqlite3 answers an INSERT with the new row's id (lastInsertRowid).
   return Number(await manager.query(sql, values));
 }
 
-/** The entity whose `column` holds `value` (a unique column), or null. */
+/** The entity whose `property` (a unique column) holds `value`, or null. */
 export async function findRowBy<T extends ObjectLiteral>(
   manager: EntityManager,
   target: EntityTarget<T>,
-  column: keyof T & string,
+  property: keyof T & string,
   value: string | number,
 ): Promise<T | null> {
   const metadata = manager.connection.getMetadata(target);
-  const where = metadata.findColumnWithPropertyName(column);
-  if (!where) throw new Error(`${metadata.name} has no column ${column}`);
+  const keyColumn = metadata.findColumnWithPropertyName(property);
+  if (!keyColumn) throw new Error(`${metadata.name} has no column ${property}`);
+  const { driver } = manager.connection;
   const rows = await manager.query<Record<string, unknown>[]>(
-    `SELECT * FROM "${metadata.tableName}" WHERE "${where.databaseName}" = ? LIMIT 1`,
+    `SELECT * FROM ${driver.escape(metadata.tableName)} WHERE ${driver.escape(keyColumn.databaseName)} = ? LIMIT 1`,
     [value],
   );
   if (rows.length === 0) return null;
-  const { driver } = manager.connection;
   const entity = metadata.create() as T;
-  for (const metaColumn of metadata.columns) {
-    const stored = rows[0][metaColumn.databaseName];
-    metaColumn.setEntityValue(entity, driver.prepareHydratedValue(stored, metaColumn));
+  for (const column of metadata.columns) {
+    const stored = rows[0][column.databaseName];
+    column.setEntityValue(entity, driver.prepareHydratedValue(stored, column));
   }
   return entity;
 }
 
-function insertStatement(metadata: EntityMetadata): InsertStatement {
+function insertStatement(manager: EntityManager, metadata: EntityMetadata): InsertStatement {
   let statement = insertStatements.get(metadata);
   if (!statement) {
-    const columns = metadata.columns.filter((column) => !column.isGenerated);
-    const names = columns.map((column) => `"${column.databaseName}"`).join(', ');
-    const places = columns.map(() => '?').join(', ');
-    const sql = `INSERT INTO "${metadata.tableName}" (${names}) VALUES (${places})`;
+    const { driver } = manager.connection;
+    const columns = metadata.columns.filter((column) => column.isInsert && !column.isGenerated);
+    const names = columns.map((column) => driver.escape(column.databaseName)).join(', ');
+    const placeholders = columns.map(() => '?').join(', ');
+    const sql = `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES (${placeholders})`;
     insertStatements.set(metadata, (statement = { sql, columns }));
   }
   return statement;
