@@ -51,21 +51,27 @@ async function saveUserAndBlog(): Promise<{ user: User; blog: Blog }> {
   return { user, blog };
 }
 
+/** An entry with every column but the id set, none of them to its default. */
+async function newPost(fields: Partial<Post> = {}): Promise<Post> {
+  const { user, blog } = await saveUserAndBlog();
+  return dataSource.manager.create(Post, {
+    blogId: blog.id,
+    authorId: user.id,
+    body: 'Goal! **2-1**',
+    html: '<p>Goal! <strong>2-1</strong></p>',
+    pinned: true,
+    keyEvent: false,
+    version: 3,
+    views: 12,
+    createdAt,
+    updatedAt: changedAt,
+    ...fields,
+  });
+}
+
 describe('insertRow', () => {
   it('should write the row TypeORM reads back as the same entity, booleans and dates included', async () => {
-    const { user, blog } = await saveUserAndBlog();
-    const post = dataSource.manager.create(Post, {
-      blogId: blog.id,
-      authorId: user.id,
-      body: 'Goal! **2-1**',
-      html: '<p>Goal! <strong>2-1</strong></p>',
-      pinned: true,
-      keyEvent: false,
-      version: 3,
-      views: 12,
-      createdAt,
-      updatedAt: changedAt,
-    });
+    const post = await newPost();
 
     post.id = await insertRow(dataSource.manager, Post, post);
 
@@ -76,18 +82,7 @@ describe('insertRow', () => {
   });
 
   it('should refuse an entity with a column left unset, rather than write NULL for it', async () => {
-    const { user, blog } = await saveUserAndBlog();
-    const post = dataSource.manager.create(Post, {
-      blogId: blog.id,
-      authorId: user.id,
-      body: 'No view count',
-      html: '<p>No view count</p>',
-      pinned: false,
-      keyEvent: false,
-      version: 1,
-      createdAt,
-      updatedAt: createdAt,
-    });
+    const post = await newPost({ views: undefined });
 
     await expect(insertRow(dataSource.manager, Post, post)).rejects.toThrow('Post.views is unset');
     await expect(dataSource.getRepository(Post).count()).resolves.toBe(0);
