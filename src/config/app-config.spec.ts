@@ -33,6 +33,30 @@ describe('loadConfig', () => {
     },
   );
 
+  it.each([
+    ['PORT', '0', 0],
+    ['PORT', ' 8080 ', 8080],
+    ['SSE_HEARTBEAT_MS', '1000', 1000],
+    ['SSE_RETRY_MS', '3600000', 3_600_000],
+    ['VIEWS_RATE_LIMIT', '1000000', 1_000_000],
+  ] as const)('should read %s=%p as %p', (name, given, expected) => {
+    expect(load({ [name]: given })[name]).toBe(expected);
+  });
+
+  it.each([
+    ['PORT', 'eighty', 'PORT must be an integer from 0 to 65535'],
+    ['PORT', '65536', 'PORT must be an integer from 0 to 65535'],
+    ['SSE_HEARTBEAT_MS', '999', 'SSE_HEARTBEAT_MS must be an integer from 1000 to 3600000'],
+    ['SSE_RETRY_MS', '-1', 'SSE_RETRY_MS must be an integer from 0 to 3600000'],
+    ['VIEWS_RATE_LIMIT', '0', 'VIEWS_RATE_LIMIT must be an integer from 1 to 1000000'],
+    ['API_WRITE_RATE_LIMIT', '1.5', 'API_WRITE_RATE_LIMIT must be an integer from 1 to 1000000'],
+    ['SSE_MAX_PER_ADDRESS', '1000001', 'SSE_MAX_PER_ADDRESS must be an integer from 1 to 1000000'],
+  ])('should refuse %s=%p, naming its range but not the value', (name, given, message) => {
+    expect(() => load({ [name]: given })).toThrow(
+      new InvalidConfigError(`Invalid configuration: ${message}`),
+    );
+  });
+
   it.each(["'self'", "'none'", "'self' https://news.example.com https://*.example.org:443"])(
     'should take FRAME_ANCESTORS=%s',
     (given) => expect(load({ FRAME_ANCESTORS: given }).FRAME_ANCESTORS).toBe(given),

@@ -4,15 +4,13 @@ import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsEmail,
   IsIn,
-  IsInt,
   IsNotEmpty,
   IsOptional,
   IsString,
   Matches,
-  Max,
-  Min,
   MinLength,
   Validate,
+  ValidateBy,
   validateSync,
   ValidatorConstraint,
   ValidatorConstraintInterface,
@@ -22,6 +20,27 @@ import { readOrCreateSessionSecret, sessionSecretPath } from './session-secret';
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value;
+
+/**
+ * An integer variable from `min` to `max`, read from its text. One rule, so one message:
+ * "PORT must be an integer from 0 to 65535", naming the variable and never its value.
+ */
+function IntegerSetting({ min, max }: { min: number; max: number }): PropertyDecorator {
+  const transform = Transform(toInt);
+  const validate = ValidateBy({
+    name: 'integerSetting',
+    constraints: [min, max],
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
+      defaultMessage: () => '$property must be an integer from $constraint1 to $constraint2',
+    },
+  });
+  return (target, property) => {
+    transform(target, property);
+    validate(target, property);
+  };
+}
 
 /** Express's `trust proxy`: off, a number of hops, or the proxies' addresses and subnets. */
 export type TrustProxy = boolean | number | string[];
@@ -67,10 +86,7 @@ export class InvalidConfigError extends Error {}
  * Property names are the environment variables, so an error names exactly what to fix.
  */
 export class AppConfig {
-  @Transform(toInt)
-  @IsInt({ message: 'PORT must be an integer from 0 to 65535' })
-  @Min(0, { message: 'PORT must be an integer from 0 to 65535' })
-  @Max(65535, { message: 'PORT must be an integer from 0 to 65535' })
+  @IntegerSetting({ min: 0, max: 65535 })
   PORT = 3000;
 
   @IsString()
@@ -90,34 +106,19 @@ export class AppConfig {
   @MinLength(8, { message: 'ADMIN_PASSWORD must be at least 8 characters' })
   ADMIN_PASSWORD?: string;
 
-  @Transform(toInt)
-  @IsInt({ message: 'SSE_HEARTBEAT_MS must be an integer from 1000 to 3600000' })
-  @Min(1000, { message: 'SSE_HEARTBEAT_MS must be an integer from 1000 to 3600000' })
-  @Max(3_600_000, { message: 'SSE_HEARTBEAT_MS must be an integer from 1000 to 3600000' })
+  @IntegerSetting({ min: 1000, max: 3_600_000 })
   SSE_HEARTBEAT_MS = 15_000;
 
-  @Transform(toInt)
-  @IsInt({ message: 'SSE_RETRY_MS must be an integer from 0 to 3600000' })
-  @Min(0, { message: 'SSE_RETRY_MS must be an integer from 0 to 3600000' })
-  @Max(3_600_000, { message: 'SSE_RETRY_MS must be an integer from 0 to 3600000' })
+  @IntegerSetting({ min: 0, max: 3_600_000 })
   SSE_RETRY_MS = 3000;
 
-  @Transform(toInt)
-  @IsInt({ message: 'VIEWS_RATE_LIMIT must be an integer from 1 to 1000000' })
-  @Min(1, { message: 'VIEWS_RATE_LIMIT must be an integer from 1 to 1000000' })
-  @Max(1_000_000, { message: 'VIEWS_RATE_LIMIT must be an integer from 1 to 1000000' })
+  @IntegerSetting({ min: 1, max: 1_000_000 })
   VIEWS_RATE_LIMIT = 600;
 
-  @Transform(toInt)
-  @IsInt({ message: 'API_WRITE_RATE_LIMIT must be an integer from 1 to 1000000' })
-  @Min(1, { message: 'API_WRITE_RATE_LIMIT must be an integer from 1 to 1000000' })
-  @Max(1_000_000, { message: 'API_WRITE_RATE_LIMIT must be an integer from 1 to 1000000' })
+  @IntegerSetting({ min: 1, max: 1_000_000 })
   API_WRITE_RATE_LIMIT = 300;
 
-  @Transform(toInt)
-  @IsInt({ message: 'SSE_MAX_PER_ADDRESS must be an integer from 1 to 1000000' })
-  @Min(1, { message: 'SSE_MAX_PER_ADDRESS must be an integer from 1 to 1000000' })
-  @Max(1_000_000, { message: 'SSE_MAX_PER_ADDRESS must be an integer from 1 to 1000000' })
+  @IntegerSetting({ min: 1, max: 1_000_000 })
   SSE_MAX_PER_ADDRESS = 200;
 
   /** Which proxies' X-Forwarded-* headers to believe (Express's `trust proxy`); see README. */
