@@ -84,7 +84,7 @@ describe('Posts API', () => {
       const published: LogEvent[] = [];
       const subscription = testApp.app
         .get(EventBus)
-        .events$.subscribe((event) => published.push(event));
+        .committed$.subscribe((event) => published.push(event));
       const { post, eventId } = await publishPost(testApp, token, slug, { body: 'Kick-off' });
       subscription.unsubscribe();
       expect(published).toEqual([

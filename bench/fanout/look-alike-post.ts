@@ -1,4 +1,4 @@
-import type { PostView } from '../../src/posts/post-view';
+import type { PostView } from '../../src/event-log/events';
 
 /** An entry shaped as Liveblog's `Post`, for the peers that have no entries of their own. */
 export function lookAlikePost(id: number, body: string): Omit<PostView, 'views'> {

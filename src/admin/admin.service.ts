@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BlogView, toBlogView } from '../blogs/blog-view';
 import { BlogsService } from '../blogs/blogs.service';
-import { PostView } from '../posts/post-view';
+import type { PostView } from '../event-log/events';
 import { PostsService } from '../posts/posts.service';
 import { SiteService } from '../site/site.service';
 import { StreamService } from '../stream/stream.service';

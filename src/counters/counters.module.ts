@@ -2,12 +2,12 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BlogsModule } from '../blogs/blogs.module';
 import { Post } from '../posts/post.entity';
-import { StreamModule } from '../stream/stream.module';
+import { EventLogModule } from '../event-log/event-log.module';
 import { ViewCounter } from './view-counter.service';
 import { ViewsController } from './views.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Post]), BlogsModule, StreamModule],
+  imports: [TypeOrmModule.forFeature([Post]), BlogsModule, EventLogModule],
   controllers: [ViewsController],
   providers: [ViewCounter],
   exports: [ViewCounter],

@@ -9,7 +9,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { Transactions } from '../database/transactions';
 import { Post } from '../posts/post.entity';
-import { StreamService } from '../stream/stream.service';
+import { EventBus } from '../event-log/event-bus';
+import { viewCounts } from '../event-log/events';
 import { SeenViews } from './seen-views';
 
 /** Counted views go to the database, and their new totals to the streams, this often. */
@@ -18,7 +19,7 @@ export const VIEWS_FLUSH_MS = 1000;
 /**
  * Counts views in memory and writes them behind (architecture.md, invariant 6): increments are
  * summed per entry, flushed in one transaction about once a second and at shutdown, then sent
- * as one `views` event per blog with the entries' new totals. Publishing never waits on it.
+ * as one view-counts event per blog with the entries' new totals. Publishing never waits on it.
  */
 @Injectable()
 export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
@@ -32,7 +33,7 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
   constructor(
     @InjectRepository(Post) private readonly posts: Repository<Post>,
     private readonly transactions: Transactions,
-    private readonly streamService: StreamService,
+    private readonly eventBus: EventBus,
   ) {}
 
   onModuleInit(): void {
@@ -94,7 +95,7 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
       countsByBlog.set(post.blogId, counts);
     }
     for (const [blogId, counts] of countsByBlog) {
-      this.streamService.broadcastEphemeral(blogId, 'views', { counts });
+      this.eventBus.publishFigures(viewCounts(blogId, counts));
     }
   }
 }

@@ -1,18 +1,13 @@
 import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import { ApiToken } from '../auth/api-token.entity';
-import { Session } from '../auth/session.entity';
-import { User } from '../auth/user.entity';
-import { Blog } from '../blogs/blog.entity';
-import { LogEvent } from '../event-log/log-event.entity';
-import { Post } from '../posts/post.entity';
 
 /** The one database configuration, shared by the app and the TypeORM CLI (ormconfig.ts). */
 export function dataSourceOptions(databasePath: string): DataSourceOptions {
   return {
     type: 'better-sqlite3',
     database: databasePath,
-    entities: [User, Session, ApiToken, Blog, Post, LogEvent],
+    // Every feature's entities by file name, so the database knows no feature folder.
+    entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')],
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
     synchronize: false,
     // WAL lets readers (streams replaying the log) run while a write commits.

@@ -2,31 +2,41 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, MoreThan, Repository } from 'typeorm';
 import { insertRow } from '../database/plain-rows';
-import { LogEvent, LogEventType } from './log-event.entity';
+import { Transactions } from '../database/transactions';
+import { EventBus } from './event-bus';
+import type { NewEvent } from './events';
+import { LogEvent } from './log-event.entity';
 
-export interface NewLogEvent {
-  blogId: number;
-  type: LogEventType;
-  postId: number;
-  data: object;
+/** What a unit of work of EventLog.commit() changed, and the event that reports it. */
+export interface ChangeWithEvent<C> {
+  change: C;
+  event: NewEvent;
 }
 
-/** The durable event log (outbox): appended in the writer's transaction, read by streams. */
+/** The durable event log (outbox): written with each change, read by streams. */
 @Injectable()
 export class EventLog {
-  constructor(@InjectRepository(LogEvent) private readonly events: Repository<LogEvent>) {}
+  constructor(
+    @InjectRepository(LogEvent) private readonly events: Repository<LogEvent>,
+    private readonly transactions: Transactions,
+    private readonly eventBus: EventBus,
+  ) {}
 
-  /** Appends within the caller's transaction, so the change and its event commit together. */
-  async append(manager: EntityManager, event: NewLogEvent): Promise<LogEvent> {
-    const logged = manager.create(LogEvent, {
-      blogId: event.blogId,
-      type: event.type,
-      postId: event.postId,
-      payload: JSON.stringify(event.data),
-      createdAt: new Date(),
+  /**
+   * The outbox: runs `work` in a transaction, appends the event it returns in the same
+   * transaction, and publishes the event on the bus once committed. A change and its event
+   * commit together or not at all, and streams only ever see committed events. A crash
+   * between commit and publish loses nothing: a reader's next resume reads it from the log.
+   */
+  async commit<C>(
+    work: (manager: EntityManager) => Promise<ChangeWithEvent<C>>,
+  ): Promise<{ change: C; eventId: number }> {
+    const { change, logged } = await this.transactions.run(async (manager) => {
+      const { change, event } = await work(manager);
+      return { change, logged: await this.append(manager, event) };
     });
-    logged.id = await insertRow(manager, LogEvent, logged);
-    return logged;
+    this.eventBus.publishCommitted(logged);
+    return { change, eventId: logged.id };
   }
 
   /** The id of the newest event of the whole log, 0 when it is empty. */
@@ -45,5 +55,17 @@ export class EventLog {
       order: { id: 'ASC' },
       take: limit,
     });
+  }
+
+  private async append(manager: EntityManager, event: NewEvent): Promise<LogEvent> {
+    const logged = manager.create(LogEvent, {
+      blogId: event.blogId,
+      type: event.type,
+      postId: event.postId,
+      payload: JSON.stringify(event.data),
+      createdAt: new Date(),
+    });
+    logged.id = await insertRow(manager, LogEvent, logged);
+    return logged;
   }
 }

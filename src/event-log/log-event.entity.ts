@@ -8,9 +8,7 @@ import {
   PrimaryGeneratedColumn,
 } from 'typeorm';
 import { Blog } from '../blogs/blog.entity';
-
-export const LOG_EVENT_TYPES = ['post', 'update', 'delete'] as const;
-export type LogEventType = (typeof LOG_EVENT_TYPES)[number];
+import { DURABLE_EVENT_TYPES, type DurableEventType } from './events';
 
 /**
  * One row of the event log, the source of truth for every stream. The id is
@@ -18,7 +16,7 @@ export type LogEventType = (typeof LOG_EVENT_TYPES)[number];
  */
 @Entity('events')
 @Index('IDX_events_blog_id', ['blogId', 'id'])
-@Check(`"type" IN ('post', 'update', 'delete')`)
+@Check(`"type" IN (${DURABLE_EVENT_TYPES.map((type) => `'${type}'`).join(', ')})`)
 export class LogEvent {
   @PrimaryGeneratedColumn()
   id!: number;
@@ -31,7 +29,7 @@ export class LogEvent {
   blog?: Blog;
 
   @Column({ type: 'varchar', length: 6 })
-  type!: LogEventType;
+  type!: DurableEventType;
 
   /** The entry concerned; no foreign key, since a deleted entry's row is gone. */
   @Column({ type: 'integer' })

@@ -1,20 +1,7 @@
+import type { PostView } from '../event-log/events';
 import type { Post } from './post.entity';
 
-/** An entry as the API and the stream show it (contract: `Post`). */
-export interface PostView {
-  id: number;
-  blogId: number;
-  body: string;
-  html: string;
-  author: { id: number; name: string };
-  pinned: boolean;
-  keyEvent: boolean;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-  views: number;
-}
-
+/** An entry as the API and the stream show it. */
 export function toPostView(post: Post): PostView {
   return {
     id: post.id,

@@ -9,15 +9,14 @@ import { EntityManager, LessThan, Repository } from 'typeorm';
 import { User } from '../auth/user.entity';
 import { BlogsService } from '../blogs/blogs.service';
 import { insertRow } from '../database/plain-rows';
-import { Transactions } from '../database/transactions';
-import { EventBus } from '../event-log/event-bus';
-import { EventLog, NewLogEvent } from '../event-log/event-log.service';
+import { EventLog } from '../event-log/event-log.service';
+import { entryDeleted, entryPublished, entryUpdated, PostView } from '../event-log/events';
 import { CreatePostDto } from './dto/create-post.dto';
 import { ListPostsQuery } from './dto/list-posts.query';
 import { UpdatePostDto } from './dto/update-post.dto';
 import { renderMarkdown } from './markdown';
 import { Post } from './post.entity';
-import { PostView, toPostView } from './post-view';
+import { toPostView } from './post-view';
 
 export interface PostPage {
   posts: PostView[];
@@ -39,9 +38,7 @@ export class PostsService {
   constructor(
     @InjectRepository(Post) private readonly posts: Repository<Post>,
     private readonly blogsService: BlogsService,
-    private readonly transactions: Transactions,
     private readonly eventLog: EventLog,
-    private readonly eventBus: EventBus,
   ) {}
 
   /** A blog's entries, newest first, with the event id a stream should resume after. */
@@ -100,7 +97,7 @@ export class PostsService {
       throw new ConflictException(`The blog "${blog.slug}" has ended and takes no new entries`);
     }
     const html = renderMarkdown(dto.body);
-    return this.writeWithEvent(async (manager) => {
+    const { change, eventId } = await this.eventLog.commit(async (manager) => {
       const now = new Date();
       const post = manager.create(Post, {
         blogId: blog.id,
@@ -116,8 +113,10 @@ export class PostsService {
       });
       post.id = await insertRow(manager, Post, post);
       post.author = author;
-      return { post, type: 'post' };
+      const view = toPostView(post);
+      return { change: view, event: entryPublished(view) };
     });
+    return { post: change, eventId };
   }
 
   async update(slug: string, postId: number, dto: UpdatePostDto): Promise<PostWrite> {
@@ -126,7 +125,7 @@ export class PostsService {
     }
     const blog = await this.blogsService.findBySlug(slug);
     const source = dto.body === undefined ? {} : { body: dto.body, html: renderMarkdown(dto.body) };
-    return this.writeWithEvent(async (manager) => {
+    const { change, eventId } = await this.eventLog.commit(async (manager) => {
       const post = await this.findInBlog(manager, blog.id, postId);
       if (dto.version !== undefined && dto.version !== post.version) {
         throw new ConflictException({
@@ -142,54 +141,20 @@ export class PostsService {
       post.version += 1;
       post.updatedAt = new Date();
       await manager.save(post);
-      return { post, type: 'update' };
+      const view = toPostView(post);
+      return { change: view, event: entryUpdated(view) };
     });
+    return { post: change, eventId };
   }
 
   async remove(slug: string, postId: number): Promise<{ eventId: number }> {
     const blog = await this.blogsService.findBySlug(slug);
-    const { eventId } = await this.commitWithEvent(async (manager) => {
+    const { eventId } = await this.eventLog.commit(async (manager) => {
       const post = await this.findInBlog(manager, blog.id, postId);
       await manager.delete(Post, { id: post.id });
-      const event: NewLogEvent = {
-        blogId: blog.id,
-        type: 'delete',
-        postId: post.id,
-        data: { postId: post.id },
-      };
-      return { result: undefined, event };
+      return { change: undefined, event: entryDeleted(blog.id, post.id) };
     });
     return { eventId };
-  }
-
-  /** Writes an entry, then logs its `post` or `update` event with the entry as readers see it. */
-  private async writeWithEvent(
-    write: (manager: EntityManager) => Promise<{ post: Post; type: 'post' | 'update' }>,
-  ): Promise<PostWrite> {
-    const { result, eventId } = await this.commitWithEvent(async (manager) => {
-      const { post, type } = await write(manager);
-      const view = toPostView(post);
-      return {
-        result: view,
-        event: { blogId: post.blogId, type, postId: post.id, data: { post: view } },
-      };
-    });
-    return { post: result, eventId };
-  }
-
-  /**
-   * The outbox rule: a change and its event commit in one transaction, and the event goes to
-   * the bus only once committed.
-   */
-  private async commitWithEvent<T>(
-    work: (manager: EntityManager) => Promise<{ result: T; event: NewLogEvent }>,
-  ): Promise<{ result: T; eventId: number }> {
-    const { result, event } = await this.transactions.run(async (manager) => {
-      const { result, event } = await work(manager);
-      return { result, event: await this.eventLog.append(manager, event) };
-    });
-    this.eventBus.publish(event);
-    return { result, eventId: event.id };
   }
 
   private async findInBlog(manager: EntityManager, blogId: number, postId: number): Promise<Post> {
