@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
-import type { Express, NextFunction, Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from './project-root';
 import { ConnectionDrain } from './shutdown/connection-drain';
 import { STATIC_PREFIX, StaticAssets } from './site/static-assets';
 import { configureViewEngine } from './site/view-engine';
+import { installStreamTransport } from './stream/sse-transport';
 import { STREAM_ROUTE } from './stream/stream.controller';
 import { checkJsonBodyShape } from './validation/json-body-shape';
 
@@ -59,24 +60,6 @@ function hstsOverHttps(request: Request, response: Response, next: NextFunction)
   else next();
 }
 
-/**
- * Puts the live streams' route first in Express's router. Every other request walks the
- * app-wide middleware (security headers, body parsers, cookies, static files, request log):
- * a stream needs none of it, and what a middleware leaves on a request stays for as long as
- * the reader does, times tens of thousands of readers. Walking it cost a quarter of the
- * server's CPU when 10,000 readers reconnect at once (bench: storm). Nest still routes the
- * request to the @Sse() handler, with its guard and middleware.
- */
-function routeStreamsFirst(app: NestExpressApplication): void {
-  const express: Express = app.getHttpAdapter().getInstance();
-  const { stack } = express.router;
-  const streamLayers = stack.filter((layer) => layer.route?.path === `/${STREAM_ROUTE}`);
-  // Nest's middleware for the route and the route itself; none means Nest or Express changed.
-  if (streamLayers.length === 0) throw new Error(`No route /${STREAM_ROUTE} to put first`);
-  for (const layer of streamLayers) stack.splice(stack.indexOf(layer), 1);
-  stack.unshift(...streamLayers);
-}
-
 /** The configured app, initialized but not yet listening: used by main.ts and the e2e tests. */
 export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
@@ -106,6 +89,6 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.set('view options', { layout: 'layouts/main' });
   // The routes exist once the app is initialized (listen() would do it, too late for this).
   await app.init();
-  routeStreamsFirst(app);
+  installStreamTransport(app, STREAM_ROUTE);
   return app;
 }

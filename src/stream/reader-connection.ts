@@ -1,13 +1,8 @@
-import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
-import { asChunk, chunkPayloads, HEARTBEAT_FRAME } from './sse-frame';
+import { SseResponse } from './sse-transport';
+import { HEARTBEAT_CHUNK } from './stream-frames';
 
 /** Frames published while a reader's replay runs; past this many, the replay just goes on. */
 const MAX_HELD_FRAMES = 1000;
-/** Unsent bytes a reader may have queued before it is dropped (it resumes from the log). */
-export const MAX_UNSENT_BYTES = 1024 * 1024;
-
-const HEARTBEAT_CHUNK = asChunk(HEARTBEAT_FRAME);
 
 /**
  * A durable event as live readers get it: its chunk, shared by all of them, and for readers
@@ -33,11 +28,6 @@ export class LiveFrame {
  * One reader's open stream. Until its replay from the log is done it holds live frames back;
  * then it writes each frame whose id is newer than the last one sent, so a frame is never
  * sent twice nor skipped. Kept small: there may be tens of thousands of these.
- *
- * Frames come as ready HTTP chunks (asChunk), shared by all readers, and go straight to the
- * socket: one write of one Buffer per reader and event, instead of the three pieces, the
- * string and the tick callback of ServerResponse.write. Node still owns the response: it
- * wrote the headers and writes the last chunk when the stream ends.
  */
 export class ReaderConnection {
   /** Id of the newest durable event written to this reader. */
@@ -49,16 +39,7 @@ export class ReaderConnection {
   /** When the reader last got a comment line, or its stream opened (ms since the epoch). */
   private commentAt = Date.now();
 
-  constructor(private readonly response: ServerResponse) {}
-
-  /**
-   * Where chunks go straight: the socket, once the response owns it and frames its body in
-   * chunks (HTTP/1.1). A response queued behind another on the same connection (pipelining,
-   * which browsers do not do) or to an HTTP/1.0 client is written through ServerResponse.
-   */
-  private get socket(): Socket | null {
-    return this.response.chunkedEncoding ? this.response.socket : null;
-  }
+  constructor(private readonly output: SseResponse) {}
 
   get isOpen(): boolean {
     return !this.closed;
@@ -123,54 +104,32 @@ export class ReaderConnection {
 
   /** True while the connection holds more unsent bytes than its high-water mark. */
   get backedUp(): boolean {
-    return (this.socket ?? this.response).writableNeedDrain;
+    return this.output.backedUp;
   }
 
   /** Resolves once the connection has room again, or has closed. */
   drained(): Promise<void> {
-    const output = this.socket ?? this.response;
-    if (this.closed || !output.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        output.off('drain', done);
-        this.response.off('close', done);
-        resolve();
-      };
-      output.on('drain', done);
-      this.response.on('close', done);
-    });
+    return this.closed ? Promise.resolve() : this.output.drained();
   }
 
   /** Holds writes back until uncork(), so several leave in one system call (a replay page). */
   cork(): void {
-    this.socket?.cork();
+    this.output.cork();
   }
 
   uncork(): void {
-    this.socket?.uncork();
+    this.output.uncork();
   }
 
-  /**
-   * Writes a chunk, unless the reader has stopped reading: past the bound of unsent bytes the
-   * connection is dropped, so one stuck reader cannot grow the server's memory. Its browser
-   * reconnects and resumes from the log.
-   */
+  /** Writes a chunk; a reader too far behind is dropped, and resumes from the log. */
   write(chunk: Buffer): void {
-    if (this.closed) return;
-    const output = this.socket ?? this.response;
-    if (output.writableLength > MAX_UNSENT_BYTES) {
-      this.response.destroy();
-      this.close();
-      return;
-    }
-    if (this.socket) this.socket.write(chunk);
-    else for (const payload of chunkPayloads(chunk)) this.response.write(payload);
+    if (!this.closed && !this.output.write(chunk)) this.close();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.held = [];
-    if (!this.response.writableEnded) this.response.end();
+    this.output.end();
   }
 }

@@ -1,5 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { asChunk, chunkPayloads, encodeFrame, encodeRetry, HEARTBEAT_FRAME } from './sse-frame';
+import { encodeFrame, encodeRetry, HEARTBEAT_FRAME } from './sse-frame';
 
 interface Parsed {
   events: EventSourceMessage[];
@@ -184,33 +184,5 @@ describe('HEARTBEAT_FRAME', () => {
       comments: [''],
       errors: [],
     });
-  });
-});
-
-describe('asChunk', () => {
-  it.each([
-    ['a heartbeat', HEARTBEAT_FRAME],
-    [
-      'an entry',
-      encodeFrame({ id: 7, type: 'post', data: JSON.stringify({ body: 'é'.repeat(300) }) }),
-    ],
-  ])('should wrap %s as one HTTP/1.1 chunk of its byte length', (_name, frame) => {
-    const chunk = asChunk(frame);
-    const header = `${frame.length.toString(16)}\r\n`;
-
-    expect(chunk.subarray(0, header.length).toString('latin1')).toBe(header);
-    expect(chunk.subarray(header.length, -2).equals(frame)).toBe(true);
-    expect(chunk.subarray(-2).toString('latin1')).toBe('\r\n');
-    expect(chunkPayloads(chunk)).toEqual([frame]);
-  });
-
-  it('should find the frames of chunks joined one after another', () => {
-    const frames = [
-      encodeFrame({ id: 1, type: 'post', data: '{"body":"Kick-off"}' }),
-      encodeFrame({ id: 2, type: 'update', data: JSON.stringify({ body: 'é'.repeat(300) }) }),
-      encodeFrame({ type: 'readers', data: '{"readers":3}' }),
-    ];
-
-    expect(chunkPayloads(Buffer.concat(frames.map(asChunk)))).toEqual(frames);
   });
 });

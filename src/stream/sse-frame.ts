@@ -1,6 +1,7 @@
 /**
  * Server-Sent Events wire format (WHATWG HTML, "Server-sent events"). A frame is encoded once
- * and the same Buffer is written to every reader (architecture.md, invariant 4).
+ * and the same Buffer is written to every reader: fan-out costs a socket write per reader,
+ * not an encoding.
  */
 
 export interface SseEvent {
@@ -33,33 +34,3 @@ export function encodeRetry(milliseconds: number): Buffer {
 
 /** A comment line: ignored by clients, keeps proxies and NATs from closing an idle stream. */
 export const HEARTBEAT_FRAME = Buffer.from(':\n\n');
-
-const CRLF = Buffer.from('\r\n');
-
-/**
- * A frame as one HTTP/1.1 chunk (`<hex length>\r\n<frame>\r\n`), built once per event so each
- * reader's socket gets a single write of a shared Buffer (ReaderConnection).
- */
-export function asChunk(frame: Buffer): Buffer {
-  const size = Buffer.from(`${frame.length.toString(16)}\r\n`);
-  // Its own memory, not a slice of Node's shared pool: recent chunks are kept a while, and a
-  // kept slice would keep its whole 8 KiB pool block.
-  const chunk = Buffer.allocUnsafeSlow(size.length + frame.length + CRLF.length);
-  size.copy(chunk, 0);
-  frame.copy(chunk, size.length);
-  CRLF.copy(chunk, size.length + frame.length);
-  return chunk;
-}
-
-/** The frames inside one or more consecutive chunks made by asChunk, without copying them. */
-export function chunkPayloads(chunks: Buffer): Buffer[] {
-  const payloads: Buffer[] = [];
-  for (let at = 0; at < chunks.length;) {
-    const sizeEnd = chunks.indexOf(CRLF, at);
-    const start = sizeEnd + CRLF.length;
-    const end = start + parseInt(chunks.toString('latin1', at, sizeEnd), 16);
-    payloads.push(chunks.subarray(start, end));
-    at = end + CRLF.length;
-  }
-  return payloads;
-}

@@ -1,7 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { BlogsModule } from '../blogs/blogs.module';
 import { EventLogModule } from '../event-log/event-log.module';
-import { SseTransportMiddleware } from './sse-transport.middleware';
+import { StreamTransportMiddleware } from './sse-transport';
 import { STREAM_ROUTE, StreamController } from './stream.controller';
 import { StreamService } from './stream.service';
 import { StreamRequestGuard } from './stream-request.guard';
@@ -16,7 +16,7 @@ import { StreamsPerAddress } from './streams-per-address';
 export class StreamModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer
-      .apply(SseTransportMiddleware)
-      .forRoutes({ path: STREAM_ROUTE, method: RequestMethod.GET });
+      .apply(StreamTransportMiddleware)
+      .forRoutes({ path: STREAM_ROUTE.path, method: RequestMethod.GET });
   }
 }

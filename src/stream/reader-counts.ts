@@ -1,0 +1,37 @@
+import type { EventBus } from '../event-log/event-bus';
+import { readersNow } from '../event-log/events';
+import { Coalescer } from './coalescer';
+
+/** Readers-now figures go out at most this often per blog. */
+const PUBLISH_EVERY_MS = 1000;
+
+/**
+ * How many streams are open on each blog, published on the bus as `readers` figures: at most
+ * once a second per blog, only for blogs whose count changed, however many readers come and go.
+ */
+export class ReaderCounts {
+  private readonly changed = new Coalescer<number, number>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly eventBus: EventBus) {}
+
+  /** The blog now has `readers` open streams. */
+  note(blogId: number, readers: number): void {
+    this.changed.note(blogId, readers);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.publish(), PUBLISH_EVERY_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private publish(): void {
+    for (const [blogId, readers] of this.changed.take()) {
+      this.eventBus.publishFigures(readersNow(blogId, readers));
+    }
+  }
+}
