@@ -17,9 +17,10 @@ import { SeenViews } from './seen-views';
 export const VIEWS_FLUSH_MS = 1000;
 
 /**
- * Counts views in memory and writes them behind (architecture.md, invariant 6): increments are
- * summed per entry, flushed in one transaction about once a second and at shutdown, then sent
- * as one view-counts event per blog with the entries' new totals. Publishing never waits on it.
+ * Counts views in memory and writes them behind: increments are summed per entry, flushed in
+ * one transaction about once a second and at shutdown, then published on the bus as one
+ * view-counts event per blog with the entries' new totals (never logged: they carry no id).
+ * Publishing an entry never waits on it.
  */
 @Injectable()
 export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
