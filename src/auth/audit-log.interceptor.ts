@@ -16,7 +16,8 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Writes every change a signed-in user makes to the log, with who made it. On each
  * controller that changes anything (@Audited()), not globally: an interceptor on the stream
- * route would defer its handler, which Nest then never runs (see SseTransportMiddleware).
+ * route would defer its handler, which Nest then never runs (the stream transport refuses to
+ * start with one: see sse-transport.ts).
  */
 @Injectable()
 export class AuditLogInterceptor implements NestInterceptor {
