@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
+import { credentialOf } from './auth/authenticated-request';
 import { BlogsModule } from './blogs/blogs.module';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -57,7 +58,7 @@ export class AppModule {
         CountersModule,
         SiteModule,
         AdminModule,
-        ThrottlerModule.forRoot(rateLimitOptions(config)),
+        ThrottlerModule.forRoot(rateLimitOptions(config, credentialOf)),
         HealthModule,
       ],
       providers: [

@@ -13,3 +13,11 @@ export interface Authentication {
 export interface AuthenticatedRequest extends Request {
   auth?: Authentication;
 }
+
+/** The credential a request was signed in with, as a key: its session, else its API token. */
+export function credentialOf(request: AuthenticatedRequest): string | undefined {
+  const auth = request.auth;
+  if (auth?.session) return `session:${auth.session.idHash}`;
+  if (auth?.apiTokenId !== undefined) return `token:${auth.apiTokenId}`;
+  return undefined;
+}

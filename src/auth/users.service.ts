@@ -2,6 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { Transactions } from '../database/transactions';
+import { normalizeEmail } from '../validation/text.decorators';
 import { ApiToken } from './api-token.entity';
 import { hashPassword } from './password';
 import { Session } from './session.entity';
@@ -12,10 +13,6 @@ export interface NewUser {
   name: string;
   role: UserRole;
   password: string;
-}
-
-export function normalizeEmail(email: string): string {
-  return email.trim().normalize('NFC').toLowerCase();
 }
 
 @Injectable()

@@ -1,8 +1,8 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { ThrottlerModuleOptions } from '@nestjs/throttler';
-import type { AuthenticatedRequest } from '../auth/authenticated-request';
-import { normalizeEmail } from '../auth/users.service';
+import type { Request } from 'express';
 import type { AppConfig } from '../config/app-config';
+import { normalizeEmail } from '../validation/text.decorators';
 import { GrowingBlockStorage } from './growing-block.storage';
 
 export const RATE_LIMITS = ['sign-in', 'sign-in-account', 'views', 'writes'] as const;
@@ -11,22 +11,21 @@ export type RateLimitName = (typeof RATE_LIMITS)[number];
 const MINUTE = 60_000;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * The key of the credential a signed-in request came with (one browser session, one API
+ * token), undefined when there is none. Given by whoever signs requests in, so that limits
+ * need not know how.
+ */
+export type CredentialOf = (request: Request) => string | undefined;
+
 /** The account a sign-in (or setup) form names; requests naming none count by address. */
-function accountOf(request: AuthenticatedRequest): string {
+function accountOf(request: Request): string {
   const email = (request.body as Record<string, unknown> | undefined)?.email;
   return typeof email === 'string' ? `account:${normalizeEmail(email)}` : `address:${request.ip}`;
 }
 
-/** The credential a write comes with: one browser session, or one API token. */
-function credentialOf(request: AuthenticatedRequest): string {
-  const auth = request.auth;
-  if (auth?.session) return `session:${auth.session.idHash}`;
-  if (auth?.apiTokenId !== undefined) return `token:${auth.apiTokenId}`;
-  return `address:${request.ip}`;
-}
-
 function isSafeMethod(context: ExecutionContext): boolean {
-  return SAFE_METHODS.has(context.switchToHttp().getRequest<AuthenticatedRequest>().method);
+  return SAFE_METHODS.has(context.switchToHttp().getRequest<Request>().method);
 }
 
 /**
@@ -35,7 +34,12 @@ function isSafeMethod(context: ExecutionContext): boolean {
  * block that follows within a day, up to an hour. Enough for a newsroom behind one address and
  * for typos; a password guesser gets a few dozen tries a day. Views and writes: see README.
  */
-export function rateLimitOptions(config: AppConfig): ThrottlerModuleOptions {
+export function rateLimitOptions(
+  config: AppConfig,
+  credentialOf: CredentialOf,
+): ThrottlerModuleOptions {
+  // One count per credential a write comes with; a request with none counts by address.
+  const writerOf = (request: Request) => credentialOf(request) ?? `address:${request.ip}`;
   return {
     storage: new GrowingBlockStorage(['sign-in', 'sign-in-account']),
     // RateLimitGuard sends Retry-After itself; no X-RateLimit-* headers on every answer.
@@ -47,7 +51,7 @@ export function rateLimitOptions(config: AppConfig): ThrottlerModuleOptions {
         ttl: 15 * MINUTE,
         limit: 10,
         blockDuration: 15 * MINUTE,
-        getTracker: (request) => accountOf(request as AuthenticatedRequest),
+        getTracker: (request) => accountOf(request as Request),
       },
       // Readers behind one stadium Wi-Fi share an address: the default is generous.
       { name: 'views', ttl: MINUTE, limit: config.VIEWS_RATE_LIMIT },
@@ -56,7 +60,7 @@ export function rateLimitOptions(config: AppConfig): ThrottlerModuleOptions {
         ttl: MINUTE,
         limit: config.API_WRITE_RATE_LIMIT,
         skipIf: isSafeMethod,
-        getTracker: (request) => credentialOf(request as AuthenticatedRequest),
+        getTracker: (request) => writerOf(request as Request),
       },
     ],
   };

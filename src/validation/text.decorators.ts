@@ -1,7 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { isEmail, IsString, Matches, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
-import { normalizeEmail } from '../auth/users.service';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -54,6 +53,11 @@ export function MarkdownText(maxLength: number) {
     Matches(NOT_BLANK, { message: '$property must not be empty' }),
     MaxLength(maxLength),
   );
+}
+
+/** An email address as accounts store and look it up: trimmed, NFC-normalized, lower-cased. */
+export function normalizeEmail(email: string): string {
+  return email.trim().normalize('NFC').toLowerCase();
 }
 
 /** An email address, trimmed and lower-cased, as accounts store it. */
