@@ -1,5 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   Browser,
   type BrowserContext,
@@ -7,8 +6,9 @@ import {
   type ConsoleMessage,
   type Page,
 } from 'playwright-core';
+import { ARTIFACTS_DIR } from './artifacts';
 
-export const ARTIFACTS_DIR = join(__dirname, '..', 'artifacts');
+export { ARTIFACTS_DIR };
 
 /**
  * Debian's Chromium, headless, with the flags this machine needs (no network but loopback).
