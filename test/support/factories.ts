@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
+import { ApiTokensService } from '../../src/auth/api-tokens.service';
 import { UsersService } from '../../src/auth/users.service';
 import type { UserRole } from '../../src/auth/user.entity';
 import type { TestApp } from './test-app';
@@ -58,6 +59,16 @@ export async function createApiToken(client: SignedInClient, name = 'script'): P
     .send({ name })
     .expect(201);
   return response.body.secret as string;
+}
+
+/** An API token of a user, made the way the admin UI makes one (no request, no rate limit). */
+export async function issueApiToken(
+  testApp: TestApp,
+  user: TestUser,
+  name = 'script',
+): Promise<string> {
+  const entity = await testApp.app.get(UsersService).findByEmail(user.email);
+  return (await testApp.app.get(ApiTokensService).create(entity!, name)).secret;
 }
 
 export async function createBlog(

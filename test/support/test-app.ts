@@ -47,3 +47,39 @@ export async function startTestApp(
     close: () => app.close(),
   };
 }
+
+/** The apps of a describe, each on a data folder of its own; closeAll() closes and removes them. */
+export class TestAppPool {
+  private readonly dataDirs: string[] = [];
+  private readonly apps: TestApp[] = [];
+
+  /** A fresh data folder, removed by closeAll(). */
+  dataDir(): string {
+    const dataDir = makeDataDir();
+    this.dataDirs.push(dataDir);
+    return dataDir;
+  }
+
+  /** An app on a fresh data folder. */
+  start(env: Record<string, string> = {}): Promise<TestApp> {
+    return this.startIn(this.dataDir(), env);
+  }
+
+  /** An app on this data folder: a restart, once the app before it is closed. */
+  async startIn(dataDir: string, env: Record<string, string> = {}): Promise<TestApp> {
+    const testApp = await startTestApp(dataDir, env);
+    this.apps.push(testApp);
+    return testApp;
+  }
+
+  /** Closes one app early (before a restart), so closeAll does not close it again. */
+  async close(testApp: TestApp): Promise<void> {
+    this.apps.splice(this.apps.indexOf(testApp), 1);
+    await testApp.close();
+  }
+
+  async closeAll(): Promise<void> {
+    for (const testApp of this.apps.splice(0)) await testApp.close();
+    for (const dir of this.dataDirs.splice(0)) removeDataDir(dir);
+  }
+}
