@@ -11,7 +11,7 @@ import { EventBus } from '../event-log/event-bus';
 import { EventLog } from '../event-log/event-log.service';
 import { type BlogFigures, readersNow } from '../event-log/events';
 import type { LogEvent } from '../event-log/log-event.entity';
-import { FanOut } from './fan-out';
+import { BlogReaders } from './blog-readers';
 import { Heartbeats } from './heartbeats';
 import { LiveFrame, ReaderConnection } from './reader-connection';
 import { ReaderCounts } from './reader-counts';
@@ -32,11 +32,10 @@ const REPLAY_PAGE_SIZE = 500;
 @Injectable()
 export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(StreamService.name);
-  private readonly readersByBlog = new Map<number, Set<ReaderConnection>>();
-  private readonly retryFrame: Buffer;
-  private readonly heartbeats: Heartbeats;
+  private readonly readers: BlogReaders;
   private readonly readerCounts: ReaderCounts;
-  private readonly fanOut = new FanOut();
+  private readonly heartbeats: Heartbeats;
+  private readonly retryFrame: Buffer;
   private subscriptions: Subscription[] = [];
   private stopping = false;
   /**
@@ -54,6 +53,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     this.retryFrame = encodeRetry(config.SSE_RETRY_MS);
     this.heartbeats = new Heartbeats(config.SSE_HEARTBEAT_MS);
     this.readerCounts = new ReaderCounts(eventBus);
+    this.readers = new BlogReaders(this.readerCounts);
   }
 
   async onModuleInit(): Promise<void> {
@@ -63,11 +63,9 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       this.eventBus.committed$.subscribe((event) => this.broadcast(event)),
       this.eventBus.figures$.subscribe((figures) => this.broadcastFigures(figures)),
     ];
-    this.heartbeats.start((commentIfBefore) => {
-      for (const readers of this.readersByBlog.values()) {
-        this.fanOut.push(readers, (reader) => reader.heartbeat(commentIfBefore));
-      }
-    });
+    this.heartbeats.start((commentIfBefore) =>
+      this.readers.sendToAll((reader) => reader.heartbeat(commentIfBefore)),
+    );
     this.readerCounts.start();
   }
 
@@ -80,18 +78,12 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   /** Ends every open stream, so the server can close; browsers reconnect and resume. */
   beforeApplicationShutdown(): void {
     this.stopping = true;
-    for (const readers of this.readersByBlog.values()) {
-      for (const reader of readers) reader.close();
-    }
-    this.readersByBlog.clear();
+    this.readers.closeAll();
   }
 
   /** How many streams are open, on one blog or on all. */
   openStreams(blogId?: number): number {
-    if (blogId !== undefined) return this.readersByBlog.get(blogId)?.size ?? 0;
-    let total = 0;
-    for (const readers of this.readersByBlog.values()) total += readers.size;
-    return total;
+    return this.readers.count(blogId);
   }
 
   /**
@@ -107,7 +99,8 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     }
     const reader = new ReaderConnection(output);
     const closeNow = output.whenClosed(() => {
-      this.release(blogId, reader);
+      reader.close();
+      this.readers.remove(blogId, reader);
       onClose();
     });
     if (!reader.isOpen) return;
@@ -129,10 +122,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       return;
     }
     // Subscribe before reading the log, or events published meanwhile are lost.
-    let readers = this.readersByBlog.get(blogId);
-    if (!readers) this.readersByBlog.set(blogId, (readers = new Set()));
-    readers.add(reader);
-    this.readerCounts.note(blogId, readers.size);
+    this.readers.add(blogId, reader);
 
     const newest = this.newestId;
     if (cursor.kind === 'invalid' || (cursor.kind === 'after' && cursor.eventId > newest)) {
@@ -148,7 +138,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       if (!reader.isOpen) return;
       if (reader.goLive()) {
         // A new reader learns at once how many read along; the others within a second.
-        reader.write(figuresChunk(readersNow(blogId, readers.size)));
+        reader.write(figuresChunk(readersNow(blogId, this.readers.count(blogId))));
         return;
       }
       replayNeeded = true;
@@ -193,23 +183,13 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     const frame = new LiveFrame(id, durableChunk(event), this.heartbeats.dueBefore());
     this.newestId = Math.max(this.newestId, id);
     this.recentEvents.add(blogId, id, frame.chunk);
-    const readers = this.readersByBlog.get(blogId);
-    if (readers) this.fanOut.push(readers, (reader) => reader.deliver(frame));
+    this.readers.sendToBlog(blogId, (reader) => reader.deliver(frame));
   }
 
   /** A blog's figures to each of its live readers, encoded once; never logged nor replayed. */
   private broadcastFigures(figures: BlogFigures): void {
-    const readers = this.readersByBlog.get(figures.blogId);
-    if (!readers) return;
+    if (this.readers.count(figures.blogId) === 0) return;
     const chunk = figuresChunk(figures);
-    this.fanOut.push(readers, (reader) => reader.deliverEphemeral(chunk));
-  }
-
-  private release(blogId: number, reader: ReaderConnection): void {
-    reader.close();
-    const readers = this.readersByBlog.get(blogId);
-    if (!readers?.delete(reader)) return;
-    this.readerCounts.note(blogId, readers.size);
-    if (readers.size === 0) this.readersByBlog.delete(blogId);
+    this.readers.sendToBlog(figures.blogId, (reader) => reader.deliverEphemeral(chunk));
   }
 }

@@ -1,0 +1,54 @@
+import { FanOut } from './fan-out';
+import type { ReaderConnection } from './reader-connection';
+import type { ReaderCounts } from './reader-counts';
+
+/**
+ * The registry of open streams, by blog, and the way to write to them: to one blog's readers
+ * or to all, through one FanOut so that each reader gets frames in the order they were sent.
+ */
+export class BlogReaders {
+  private readonly byBlog = new Map<number, Set<ReaderConnection>>();
+  private readonly fanOut = new FanOut();
+
+  constructor(private readonly counts: ReaderCounts) {}
+
+  add(blogId: number, reader: ReaderConnection): void {
+    let readers = this.byBlog.get(blogId);
+    if (!readers) this.byBlog.set(blogId, (readers = new Set()));
+    readers.add(reader);
+    this.counts.note(blogId, readers.size);
+  }
+
+  remove(blogId: number, reader: ReaderConnection): void {
+    const readers = this.byBlog.get(blogId);
+    if (!readers?.delete(reader)) return;
+    this.counts.note(blogId, readers.size);
+    if (readers.size === 0) this.byBlog.delete(blogId);
+  }
+
+  /** How many streams are open, on one blog or on all. */
+  count(blogId?: number): number {
+    if (blogId !== undefined) return this.byBlog.get(blogId)?.size ?? 0;
+    let total = 0;
+    for (const readers of this.byBlog.values()) total += readers.size;
+    return total;
+  }
+
+  /** Queues `send` for each reader of the blog; readers who join before their turn get it too. */
+  sendToBlog(blogId: number, send: (reader: ReaderConnection) => void): void {
+    const readers = this.byBlog.get(blogId);
+    if (readers) this.fanOut.push(readers, send);
+  }
+
+  sendToAll(send: (reader: ReaderConnection) => void): void {
+    for (const readers of this.byBlog.values()) this.fanOut.push(readers, send);
+  }
+
+  /** Ends every stream and forgets them all (the server is stopping). */
+  closeAll(): void {
+    for (const readers of this.byBlog.values()) {
+      for (const reader of readers) reader.close();
+    }
+    this.byBlog.clear();
+  }
+}
