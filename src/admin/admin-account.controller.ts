@@ -1,17 +1,9 @@
-import {
-  Controller,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Post,
-  Req,
-  Res,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { AuthService } from '../auth/auth.service';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
 import { setSessionCookie } from '../auth/session-cookie';
+import { WrongCredentialsError } from '../errors/domain-errors';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
 import { FieldErrors, FormBody, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
@@ -56,7 +48,7 @@ export class AdminAccountController {
         this.render(request, response, { revokedTokens });
         return;
       } catch (error) {
-        if (!(error instanceof UnauthorizedException)) throw error;
+        if (!(error instanceof WrongCredentialsError)) throw error;
         errors.currentPassword = error.message;
       }
     }

@@ -7,7 +7,6 @@ import {
   Query,
   Req,
   Res,
-  UnauthorizedException,
   UseGuards,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
@@ -17,6 +16,7 @@ import { Public } from '../auth/public.decorator';
 import { SameOriginGuard } from '../auth/same-origin.guard';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from '../auth/session-cookie';
 import { SessionsService } from '../auth/sessions.service';
+import { WrongCredentialsError } from '../errors/domain-errors';
 import { FormBody, readForm } from '../validation/form';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
 import { SessionOnly } from '../auth/session-only.decorator';
@@ -79,7 +79,7 @@ export class AdminAuthController {
       setSessionCookie(request, response, token);
       response.redirect(HttpStatus.SEE_OTHER, next);
     } catch (error) {
-      if (!(error instanceof UnauthorizedException)) throw error;
+      if (!(error instanceof WrongCredentialsError)) throw error;
       showForm(HttpStatus.UNAUTHORIZED, { form: 'Wrong email or password' });
     }
   }

@@ -1,8 +1,9 @@
-import { Controller, Get, HttpStatus, NotFoundException, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiTokensService, toApiTokenView } from '../auth/api-tokens.service';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
 import { CreateApiTokenDto } from '../auth/dto/create-api-token.dto';
+import { NotFoundError } from '../errors/domain-errors';
 import { IdParam } from '../validation/id-param.pipe';
 import { FieldErrors, FormBody, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
@@ -50,7 +51,7 @@ export class AdminTokensController {
     try {
       await this.apiTokensService.revoke(request.auth!.user, id);
     } catch (error) {
-      if (!(error instanceof NotFoundException)) throw error;
+      if (!(error instanceof NotFoundError)) throw error;
     }
     response.redirect(HttpStatus.SEE_OTHER, '/admin/tokens');
   }

@@ -1,9 +1,10 @@
-import { ConflictException, Controller, Get, HttpStatus, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Post, Req, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
 import { Roles } from '../auth/roles.decorator';
 import { toUserView } from '../auth/user-view';
 import { UsersService } from '../auth/users.service';
+import { ConflictError } from '../errors/domain-errors';
 import { IdParam } from '../validation/id-param.pipe';
 import { FieldErrors, FormBody, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
@@ -44,7 +45,7 @@ export class AdminUsersController {
         response.redirect(HttpStatus.SEE_OTHER, '/admin/users');
         return;
       } catch (error) {
-        if (!(error instanceof ConflictException)) throw error;
+        if (!(error instanceof ConflictError)) throw error;
         errors.email = error.message;
       }
     }
@@ -88,22 +89,28 @@ export class AdminUsersController {
     await this.act(request, response, undefined, () => this.usersService.remove(id));
   }
 
-  /** Runs a change and goes back to the list; a refused one is shown at the top of the list. */
+  /**
+   * Runs a change and goes back to the list; an invalid form (400) or a change the users'
+   * state refuses (409) is shown at the top of the list instead.
+   */
   private async act(
     request: AuthenticatedRequest,
     response: Response,
     invalid: string | undefined,
     change: () => Promise<unknown>,
   ): Promise<void> {
-    try {
-      if (invalid) throw new ConflictException(invalid);
-      await change();
-      response.redirect(HttpStatus.SEE_OTHER, '/admin/users');
-    } catch (error) {
-      if (!(error instanceof ConflictException)) throw error;
-      response.status(invalid ? HttpStatus.BAD_REQUEST : HttpStatus.CONFLICT);
-      await this.render(request, response, { problem: error.message });
+    if (invalid) {
+      response.status(HttpStatus.BAD_REQUEST);
+      return this.render(request, response, { problem: invalid });
     }
+    try {
+      await change();
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      response.status(HttpStatus.CONFLICT);
+      return this.render(request, response, { problem: error.message });
+    }
+    response.redirect(HttpStatus.SEE_OTHER, '/admin/users');
   }
 
   private async render(

@@ -16,6 +16,7 @@ import type { Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
 import { BlogsService } from '../blogs/blogs.service';
 import { CreateBlogDto } from '../blogs/dto/create-blog.dto';
+import { ConflictError } from '../errors/domain-errors';
 import { FieldErrors, FormBody, readForm } from '../validation/form';
 import { adminPage } from './admin-page';
 import { AdminService } from './admin.service';
@@ -58,9 +59,8 @@ export class AdminController {
         response.redirect(HttpStatus.SEE_OTHER, `/admin/blogs/${encodeURIComponent(blog.slug)}`);
         return;
       } catch (error) {
-        const status = (error as { status?: number }).status;
-        if (status !== HttpStatus.CONFLICT) throw error;
-        errors.slug = (error as Error).message;
+        if (!(error instanceof ConflictError)) throw error;
+        errors.slug = error.message;
       }
     }
     response.status(HttpStatus.BAD_REQUEST);

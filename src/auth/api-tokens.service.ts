@@ -1,6 +1,7 @@
 import { findRowBy } from '../database/plain-rows';
 import { Transactions } from '../database/transactions';
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { NotFoundError } from '../errors/domain-errors';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ApiToken } from './api-token.entity';
@@ -60,7 +61,7 @@ export class ApiTokensService {
     const { affected } = await this.transactions.run((manager) =>
       manager.delete(ApiToken, { id, userId: user.id }),
     );
-    if (!affected) throw new NotFoundException(`No API token ${id}`);
+    if (!affected) throw new NotFoundError(`No API token ${id}`);
   }
 
   /** The token of a bearer secret, with its user; null when unknown. */

@@ -1,4 +1,5 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
+import { WrongCredentialsError } from '../errors/domain-errors';
 import { hashPassword, verifyPassword } from './password';
 import { SessionsService, StartedSession } from './sessions.service';
 import type { User } from './user.entity';
@@ -21,7 +22,7 @@ export class AuthService {
   async login(email: string, password: string, previousToken?: string): Promise<StartedSession> {
     const user = await this.usersService.findByEmail(email);
     const valid = await verifyPassword(password, user?.passwordHash ?? (await this.decoyHash));
-    if (!user || !valid) throw new UnauthorizedException('Wrong email or password');
+    if (!user || !valid) throw new WrongCredentialsError('Wrong email or password');
     if (previousToken) await this.sessionsService.end(previousToken);
     return this.sessionsService.start(user);
   }
@@ -36,7 +37,7 @@ export class AuthService {
     newPassword: string,
   ): Promise<{ started: StartedSession; revokedTokens: number }> {
     if (!(await verifyPassword(currentPassword, user.passwordHash))) {
-      throw new UnauthorizedException('The current password is not right');
+      throw new WrongCredentialsError('The current password is not right');
     }
     const revokedTokens = await this.usersService.changePassword(user.id, newPassword);
     return { started: await this.sessionsService.start(user), revokedTokens };

@@ -1,6 +1,7 @@
-import { ForbiddenException, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
+import { ForbiddenError } from '../errors/domain-errors';
 import { newSecret } from './secret-token';
 import type { User } from './user.entity';
 import { UsersService } from './users.service';
@@ -56,7 +57,7 @@ export class SetupService implements OnApplicationBootstrap {
   /** Creates the first admin; the token works once. */
   async createFirstAdmin(token: string, admin: FirstAdmin): Promise<User> {
     if (!this.isValidToken(token)) {
-      throw new ForbiddenException('This setup link is invalid or has already been used');
+      throw new ForbiddenError('This setup link is invalid or has already been used');
     }
     // Spend the token before the first await, so two submissions cannot both pass.
     const spent = this.setupToken;

@@ -1,7 +1,8 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { Transactions } from '../database/transactions';
+import { ConflictError, NotFoundError } from '../errors/domain-errors';
 import { normalizeEmail } from '../validation/text.decorators';
 import { ApiToken } from './api-token.entity';
 import { hashPassword } from './password';
@@ -45,8 +46,7 @@ export class UsersService {
     const email = normalizeEmail(user.email);
     return this.transactions.run(async (manager) => {
       const existing = await manager.findOneBy(User, { email });
-      if (existing && !existing.removedAt)
-        throw new ConflictException('A user with this email exists');
+      if (existing && !existing.removedAt) throw new ConflictError('A user with this email exists');
       const fields = { name: user.name, role: user.role, passwordHash, removedAt: null };
       return manager.save(
         existing
@@ -99,13 +99,12 @@ export class UsersService {
 
   private async current(manager: EntityManager, id: number): Promise<User> {
     const user = await manager.findOneBy(User, { id, removedAt: IsNull() });
-    if (!user) throw new NotFoundException(`No user ${id}`);
+    if (!user) throw new NotFoundError(`No user ${id}`);
     return user;
   }
 
   private async keepAnAdmin(manager: EntityManager): Promise<void> {
     const admins = await manager.countBy(User, { role: 'admin', removedAt: IsNull() });
-    if (admins <= 1)
-      throw new ConflictException('The last admin cannot be removed or made an editor');
+    if (admins <= 1) throw new ConflictError('The last admin cannot be removed or made an editor');
   }
 }

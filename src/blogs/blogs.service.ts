@@ -1,9 +1,10 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Like, Repository } from 'typeorm';
 import { findRowBy } from '../database/plain-rows';
 import { Transactions } from '../database/transactions';
 import { isUniqueViolation } from '../database/sqlite-errors';
+import { ConflictError, NotFoundError } from '../errors/domain-errors';
 import { Blog } from './blog.entity';
 import { CreateBlogDto } from './dto/create-blog.dto';
 import { UpdateBlogDto } from './dto/update-blog.dto';
@@ -25,7 +26,7 @@ export class BlogsService {
 
   async findBySlug(slug: string): Promise<Blog> {
     const blog = await findRowBy(this.blogs.manager, Blog, 'slug', normalizeSlug(slug));
-    if (!blog) throw new NotFoundException(`No blog with the slug "${slug}"`);
+    if (!blog) throw new NotFoundError(`No blog with the slug "${slug}"`);
     return blog;
   }
 
@@ -59,7 +60,7 @@ export class BlogsService {
       });
     } catch (error) {
       if (isUniqueViolation(error) && dto.slug) {
-        throw new ConflictException(`The slug "${dto.slug}" is already taken`);
+        throw new ConflictError(`The slug "${dto.slug}" is already taken`);
       }
       throw error;
     }

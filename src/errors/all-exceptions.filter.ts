@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { DomainError, type DomainErrorCode } from './domain-errors';
 
 export interface ErrorBody {
   statusCode: number;
@@ -28,6 +29,15 @@ const CLIENT_ERROR_MESSAGES: Record<string, string> = {
   'entity.too.large': 'The request body is too large',
   'encoding.unsupported': 'The request body has an unsupported encoding',
   'charset.unsupported': 'The request body has an unsupported charset',
+};
+
+/** The one place where what a service refuses becomes an HTTP status. */
+const STATUS_OF_DOMAIN_ERROR: Record<DomainErrorCode, HttpStatus> = {
+  'invalid-input': HttpStatus.BAD_REQUEST,
+  'wrong-credentials': HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  'not-found': HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
 };
 
 const PAGE_HEADINGS: Record<number, string> = {
@@ -62,9 +72,11 @@ function errorBody(statusCode: number, message: string | string[]): ErrorBody {
 }
 
 /**
- * Every error leaves as the contract's JSON `{statusCode, message, error}`. Client errors
- * keep their status and message; anything else is a bug: logged with its stack and the
- * request id, answered as a bare 500.
+ * Every error leaves as the contract's JSON `{statusCode, message, error}`, or as an error page
+ * for a browser. A service's DomainError gets the status of its code; Nest's HttpExceptions
+ * (guards, pipes, validation: the HTTP edge) and Express's client errors keep their status
+ * and message; anything else is a bug: logged with its stack and the request id, answered as
+ * a bare 500.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -100,6 +112,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
   }
 
   private toErrorBody(exception: unknown, request: Request & { id?: unknown }): ErrorBody {
+    if (exception instanceof DomainError) {
+      const status = STATUS_OF_DOMAIN_ERROR[exception.code];
+      // Details (a 409's current entry) come along; the contract's three fields keep theirs.
+      return { ...exception.details, ...errorBody(status, exception.message) };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const answer = exception.getResponse();
