@@ -377,6 +377,12 @@ export function hostileBody(
   );
 }
 
+/** Hostile bodies for an HTML form post of the admin: forms first. */
+export const hostileForm = (
+  dto: fc.Arbitrary<Record<string, unknown>>,
+  fields: string[],
+): fc.Arbitrary<BodySpec> => hostileBody(dto, fields, { preferForm: true });
+
 /** Bytes of a string as they go in a URL: every byte but letters and digits percent-encoded. */
 export function percentEncode(text: string): string {
   return [...Buffer.from(text, 'utf8')]
