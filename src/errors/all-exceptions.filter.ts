@@ -122,8 +122,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const answer = exception.getResponse();
       return typeof answer === 'string'
         ? errorBody(status, answer)
-        : // Details (a 409's current entry, a failed health check) come along; the three
-          // fields of the contract keep their types.
+        : // Details (a failed health check) come along; the contract's three fields keep
+          // their types.
           { ...answer, ...errorBody(status, messageOf(answer) ?? exception.message) };
     }
     if (isHttpError(exception)) {

@@ -1,14 +1,10 @@
-import {
-  BadRequestException,
-  ConflictException,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, LessThan, Repository } from 'typeorm';
 import { User } from '../auth/user.entity';
 import { BlogsService } from '../blogs/blogs.service';
 import { insertRow } from '../database/plain-rows';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors/domain-errors';
 import { EventLog } from '../event-log/event-log.service';
 import { entryDeleted, entryPublished, entryUpdated, PostView } from '../event-log/events';
 import { CreatePostDto } from './dto/create-post.dto';
@@ -94,7 +90,7 @@ export class PostsService {
   async create(slug: string, author: User, dto: CreatePostDto): Promise<PostWrite> {
     const blog = await this.blogsService.findBySlug(slug);
     if (blog.status === 'ended') {
-      throw new ConflictException(`The blog "${blog.slug}" has ended and takes no new entries`);
+      throw new ConflictError(`The blog "${blog.slug}" has ended and takes no new entries`);
     }
     const html = renderMarkdown(dto.body);
     const { change, eventId } = await this.eventLog.commit(async (manager) => {
@@ -121,19 +117,17 @@ export class PostsService {
 
   async update(slug: string, postId: number, dto: UpdatePostDto): Promise<PostWrite> {
     if (dto.body === undefined && dto.pinned === undefined && dto.keyEvent === undefined) {
-      throw new BadRequestException('Give at least one of body, pinned, keyEvent');
+      throw new InvalidInputError('Give at least one of body, pinned, keyEvent');
     }
     const blog = await this.blogsService.findBySlug(slug);
     const source = dto.body === undefined ? {} : { body: dto.body, html: renderMarkdown(dto.body) };
     const { change, eventId } = await this.eventLog.commit(async (manager) => {
       const post = await this.findInBlog(manager, blog.id, postId);
       if (dto.version !== undefined && dto.version !== post.version) {
-        throw new ConflictException({
-          statusCode: 409,
-          error: 'Conflict',
-          message: `Entry ${postId} was changed meanwhile: you edited version ${dto.version}, it is now at version ${post.version}`,
-          post: toPostView(post),
-        });
+        throw new ConflictError(
+          `Entry ${postId} was changed meanwhile: you edited version ${dto.version}, it is now at version ${post.version}`,
+          { post: toPostView(post) },
+        );
       }
       Object.assign(post, source);
       post.pinned = dto.pinned ?? post.pinned;
@@ -162,7 +156,7 @@ export class PostsService {
       where: { id: postId, blogId },
       relations: { author: true },
     });
-    if (!post) throw new NotFoundException(`No entry ${postId} in this blog`);
+    if (!post) throw new NotFoundError(`No entry ${postId} in this blog`);
     return post;
   }
 }
