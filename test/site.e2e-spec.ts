@@ -9,6 +9,22 @@ function entryIds(html: string): number[] {
   );
 }
 
+const ESCAPES: Record<string, string> = {
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#x27;': "'",
+  '&#x60;': '`',
+  '&#x3D;': '=',
+  '&amp;': '&',
+};
+
+/** The value of the first attribute `name` in a page, as a browser reads it. */
+function attributeValue(html: string, name: string): string | undefined {
+  const escaped = new RegExp(`\\s${name}="([^"]*)"`).exec(html)?.[1];
+  return escaped?.replace(/&(?:lt|gt|quot|#x27|#x60|#x3D|amp);/g, (escape) => ESCAPES[escape]);
+}
+
 describe('Reader pages', () => {
   let dataDir: string;
   let testApp: TestApp;
@@ -66,10 +82,31 @@ describe('Reader pages', () => {
       expect(response.text).toMatch(new RegExp(`id="post-${second.post.id}"[\\s\\S]*?Key event`));
       expect(response.text).toContain('Lena Ward');
       expect(response.text).toContain(`<time datetime="${third.post.createdAt}">`);
-      expect(response.text).toMatch(
-        /<script src="\/static\/js\/reader\.js\?v=[0-9a-f]{12}" defer><\/script>/,
+      // One script, the page's module by its fingerprinted URL, and nothing inline.
+      expect(response.text.match(/<script\b[^>]*>/g)).toEqual([
+        expect.stringMatching(
+          /^<script type="module" src="\/static\/js\/reader\.js\?v=[0-9a-f]{12}">$/,
+        ),
+      ]);
+      expect(response.text).toMatch(/reader\.js\?v=[0-9a-f]{12}"><\/script>/);
+    });
+
+    it('should carry the entry partial once more, as the template of live entries', async () => {
+      const blog = await createBlog(testApp, token);
+      const response = await page(`/blogs/${blog.slug}`).expect(200);
+      const template = attributeValue(response.text, 'data-entry-template');
+      // Every optional part, for the script to remove; no id, for the script to append.
+      expect(template).toMatch(
+        /^<article class="entry is-pinned is-key-event" id="post-" data-version="2">/,
       );
-      expect(response.text).not.toMatch(/<script>|<script [^s]/);
+      expect(template).toContain(`<a class="entry-time" href="/blogs/${blog.slug}/posts/">`);
+      expect(template).toContain('<span class="badge badge-pinned">Pinned</span>');
+      expect(template).toContain('<span class="badge badge-key">Key event</span>');
+      expect(template).toContain('<div class="entry-body"></div>');
+      expect(template).toContain('<span class="entry-views" data-views="0">0 views</span>');
+      expect(template).toContain('<span class="entry-edited">· edited</span>');
+      expect(template).not.toContain('data-body');
+      expect(entryIds(response.text)).toEqual([]);
     });
 
     it('should page older entries with a link that works without JavaScript', async () => {
@@ -147,6 +184,16 @@ describe('Reader pages', () => {
         .expect(200)
         .expect('Content-Type', /javascript/);
       await request(testApp.url).get('/static/').expect(404);
+    });
+
+    it('should serve the modules the page scripts import, revalidated as they have no fingerprint', async () => {
+      for (const name of ['blog-stream.js', 'entry-lists.js']) {
+        await request(testApp.url)
+          .get(`/static/js/${name}`)
+          .expect(200)
+          .expect('Content-Type', /javascript/)
+          .expect('Cache-Control', 'no-cache');
+      }
     });
   });
 });

@@ -1,328 +1,308 @@
 // The editors' composer: publish with Ctrl/Cmd+Enter, a live preview by the server's own
 // renderer, and the blog's entries as readers see them, kept live by the stream, each with
 // Edit, Pin, Key event and Delete. Talks to the JSON API with the session's CSRF token.
-(() => {
-  'use strict';
+import { followStream } from './blog-stream.js';
+import { EntryLists, entryId, keepTimesTicking } from './entry-lists.js';
 
-  const stream = document.getElementById('stream');
-  if (!stream || !window.Liveblog) return;
-  const { followStream, renderEntry, placeEntry, entryId, keepTimesTicking } = window.Liveblog;
+const stream = document.getElementById('stream');
+const postsUrl = stream.dataset.postsUrl;
+const csrfToken = stream.dataset.csrfToken;
 
-  const slug = stream.dataset.blogSlug;
-  const postsUrl = stream.dataset.postsUrl;
-  const csrfToken = stream.dataset.csrfToken;
-  const lists = {
-    pinnedList: document.getElementById('pinned-entries'),
-    entryList: document.getElementById('entries'),
-  };
+async function api(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: {
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      'X-CSRF-Token': csrfToken,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  return { ok: response.ok, status: response.status, answer };
+}
+
+function messageOf(answer, fallback) {
+  const message = answer && answer.message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : fallback;
+}
+
+function isMac() {
+  return /Mac|iPhone|iPad/.test(navigator.platform);
+}
+
+function isSubmitShortcut(event) {
+  return event.key === 'Enter' && (isMac() ? event.metaKey : event.ctrlKey);
+}
+
+// Entries --------------------------------------------------------------------------------
+
+function button(label, action, className = 'button small') {
+  const element = document.createElement('button');
+  element.type = 'button';
+  element.className = className;
+  element.textContent = label;
+  element.dataset.action = action;
+  return element;
+}
+
+/** Adds the editor's controls to an entry element (server-rendered or live). */
+function withControls(article) {
+  const pinned = article.classList.contains('is-pinned');
+  const keyEvent = article.classList.contains('is-key-event');
+  const actions = document.createElement('div');
+  actions.className = 'entry-actions';
+  actions.append(
+    button('Edit', 'edit'),
+    button(pinned ? 'Unpin' : 'Pin', 'pin'),
+    button(keyEvent ? 'Not a key event' : 'Key event', 'key-event'),
+    button('Delete', 'delete', 'button small danger'),
+  );
+  article.append(actions);
+  return article;
+}
+
+/**
+ * The composer's entries: each with the editor's controls and its Markdown source (to edit). A
+ * change to an entry being edited here waits until the edit ends.
+ */
+class ComposerEntries extends EntryLists {
   /** Entries changed by someone else while being edited here: applied when the edit ends. */
-  const changedWhileEditing = new Map();
+  changedWhileEditing = new Map();
 
-  async function api(method, url, body) {
-    const response = await fetch(url, {
-      method,
-      headers: {
-        Accept: 'application/json',
-        'Content-Type': 'application/json',
-        'X-CSRF-Token': csrfToken,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const answer = response.status === 204 ? {} : await response.json().catch(() => ({}));
-    return { ok: response.ok, status: response.status, answer };
-  }
-
-  function messageOf(answer, fallback) {
-    const message = answer && answer.message;
-    if (Array.isArray(message)) return message.join('; ');
-    return typeof message === 'string' ? message : fallback;
-  }
-
-  function isMac() {
-    return /Mac|iPhone|iPad/.test(navigator.platform);
-  }
-
-  function isSubmitShortcut(event) {
-    return event.key === 'Enter' && (isMac() ? event.metaKey : event.ctrlKey);
-  }
-
-  // Entries --------------------------------------------------------------------------------
-
-  function button(label, action, className = 'button small') {
-    const element = document.createElement('button');
-    element.type = 'button';
-    element.className = className;
-    element.textContent = label;
-    element.dataset.action = action;
-    return element;
-  }
-
-  /** Adds the editor's controls to an entry element (server-rendered or live). */
-  function withControls(article) {
-    const pinned = article.classList.contains('is-pinned');
-    const keyEvent = article.classList.contains('is-key-event');
-    const actions = document.createElement('div');
-    actions.className = 'entry-actions';
-    actions.append(
-      button('Edit', 'edit'),
-      button(pinned ? 'Unpin' : 'Pin', 'pin'),
-      button(keyEvent ? 'Not a key event' : 'Key event', 'key-event'),
-      button('Delete', 'delete', 'button small danger'),
-    );
-    article.append(actions);
-    return article;
-  }
-
-  function entryFor(post) {
-    const article = withControls(renderEntry(post, slug));
+  render(post) {
+    const article = withControls(super.render(post));
     article.dataset.body = post.body;
     return article;
   }
 
-  function showPost(post) {
-    const existing = document.getElementById(`post-${post.id}`);
-    if (existing && Number(existing.dataset.version) >= post.version) return;
-    if (existing && existing.classList.contains('is-editing')) {
-      changedWhileEditing.set(post.id, post);
-      existing.querySelector('.edit-notice').hidden = false;
+  defersChange(shown, post) {
+    if (!shown.classList.contains('is-editing')) return false;
+    this.changedWhileEditing.set(post.id, post);
+    shown.querySelector('.edit-notice').hidden = false;
+    return true;
+  }
+
+  /** Pinned or unpinned: marked in its new place, where the editor's eye has to find it. */
+  move(shown, element, post) {
+    element.classList.add('is-new');
+    super.move(shown, element, post);
+  }
+
+  applyDelete(postId) {
+    this.changedWhileEditing.delete(postId);
+    super.applyDelete(postId);
+  }
+}
+
+const entries = new ComposerEntries(stream);
+
+stream.addEventListener('click', async (event) => {
+  const target = event.target.closest('button[data-action]');
+  if (!target) return;
+  const article = target.closest('article.entry');
+  const url = `${postsUrl}/${entryId(article)}`;
+  switch (target.dataset.action) {
+    case 'edit':
+      startEditing(article);
+      break;
+    case 'pin':
+      await changeEntry(article, target, { pinned: !article.classList.contains('is-pinned') });
+      break;
+    case 'key-event':
+      await changeEntry(article, target, {
+        keyEvent: !article.classList.contains('is-key-event'),
+      });
+      break;
+    case 'delete':
+      if (window.confirm('Delete this entry? It disappears from every reader’s page.')) {
+        target.disabled = true;
+        const { ok, answer } = await api('DELETE', url);
+        if (ok) entries.applyDelete(entryId(article));
+        else showEntryError(article, messageOf(answer, 'Could not delete the entry'));
+        target.disabled = false;
+      }
+      break;
+  }
+});
+
+async function changeEntry(article, control, change) {
+  control.disabled = true;
+  const { ok, answer } = await api('PATCH', `${postsUrl}/${entryId(article)}`, change);
+  control.disabled = false;
+  if (ok) entries.applyUpdate(answer.post);
+  else showEntryError(article, messageOf(answer, 'Could not change the entry'));
+}
+
+function showEntryError(article, message) {
+  let error = article.querySelector('.entry-error');
+  if (!error) {
+    error = document.createElement('p');
+    error.className = 'field-error entry-error';
+    error.setAttribute('role', 'alert');
+    article.append(error);
+  }
+  error.textContent = message;
+}
+
+/** Edits an entry in place, saved with the version it started from. */
+function startEditing(article) {
+  if (article.classList.contains('is-editing')) return;
+  article.classList.add('is-editing');
+  const body = article.querySelector('.entry-body');
+  const form = document.createElement('form');
+  form.className = 'form edit-form';
+  const textarea = document.createElement('textarea');
+  textarea.rows = 4;
+  textarea.value = article.dataset.body ?? '';
+  textarea.setAttribute('aria-label', 'Entry text (Markdown)');
+  const notice = document.createElement('div');
+  notice.className = 'edit-notice';
+  notice.setAttribute('role', 'alert');
+  notice.hidden = true;
+  notice.textContent =
+    'Someone else changed this entry meanwhile; saving will show you their version.';
+  const error = document.createElement('p');
+  error.className = 'field-error';
+  error.setAttribute('role', 'alert');
+  error.hidden = true;
+  const buttons = document.createElement('div');
+  buttons.className = 'edit-buttons';
+  const save = button('Save', 'save-edit', 'button small primary');
+  save.type = 'submit';
+  const cancel = button('Cancel', 'cancel-edit');
+  buttons.append(save, cancel);
+  form.append(textarea, notice, error, buttons);
+  body.hidden = true;
+  article.querySelector('.entry-actions').hidden = true;
+  body.after(form);
+  textarea.focus();
+
+  let version = Number(article.dataset.version);
+  const finish = (post) => {
+    article.classList.remove('is-editing');
+    form.remove();
+    body.hidden = false;
+    article.querySelector('.entry-actions').hidden = false;
+    const newer = entries.changedWhileEditing.get(entryId(article));
+    entries.changedWhileEditing.delete(entryId(article));
+    const latest = [post, newer].filter(Boolean).sort((a, b) => b.version - a.version)[0];
+    if (latest) entries.applyUpdate(latest);
+  };
+
+  cancel.addEventListener('click', (event) => {
+    event.stopPropagation();
+    finish();
+  });
+  textarea.addEventListener('keydown', (event) => {
+    if (isSubmitShortcut(event)) {
+      event.preventDefault();
+      form.requestSubmit();
+    } else if (event.key === 'Escape') {
+      finish();
+    }
+  });
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    save.disabled = true;
+    const { ok, status, answer } = await api('PATCH', `${postsUrl}/${entryId(article)}`, {
+      body: textarea.value,
+      version,
+    });
+    save.disabled = false;
+    if (ok) {
+      finish(answer.post);
+    } else if (status === 409 && answer.post) {
+      // Show the newer text; saving again applies this edit on top of it.
+      version = answer.post.version;
+      entries.changedWhileEditing.set(answer.post.id, answer.post);
+      error.hidden = false;
+      error.textContent = `Someone else saved this entry meanwhile (version ${answer.post.version}). Their text is below; Save again to replace it with yours, or Cancel to keep theirs.`;
+      notice.hidden = false;
+      notice.replaceChildren();
+      const theirs = document.createElement('div');
+      theirs.className = 'entry-body theirs';
+      theirs.innerHTML = answer.post.html;
+      notice.append(theirs);
+      save.textContent = 'Save mine anyway';
+    } else {
+      error.hidden = false;
+      error.textContent = messageOf(answer, 'Could not save the entry');
+    }
+  });
+}
+
+// Composer -------------------------------------------------------------------------------
+
+const composer = document.getElementById('composer');
+if (composer) {
+  const textarea = document.getElementById('composer-body');
+  const pinned = document.getElementById('composer-pinned');
+  const keyEvent = document.getElementById('composer-key-event');
+  const publish = document.getElementById('composer-publish');
+  const error = document.getElementById('composer-error');
+  const preview = document.getElementById('composer-preview');
+  const previewPlaceholder = preview.innerHTML;
+  let previewTimer = null;
+  let previewed = '';
+
+  async function showPreview() {
+    const source = textarea.value;
+    if (source === previewed) return;
+    previewed = source;
+    if (source.trim() === '') {
+      preview.innerHTML = previewPlaceholder;
       return;
     }
-    const element = entryFor(post);
-    if (existing && existing.classList.contains('is-pinned') === post.pinned) {
-      existing.replaceWith(element);
-    } else {
-      existing?.remove();
-      element.classList.add('is-new');
-      placeEntry(lists, element, post);
-    }
+    const { ok, answer } = await api('POST', '/api/preview', { body: source });
+    if (ok && textarea.value === source) preview.innerHTML = answer.html;
   }
 
-  function removePost(postId) {
-    changedWhileEditing.delete(postId);
-    document.getElementById(`post-${postId}`)?.remove();
-  }
-
-  function showAll(posts) {
-    lists.pinnedList.replaceChildren();
-    lists.entryList.replaceChildren();
-    for (const post of posts) placeEntry(lists, entryFor(post), post);
-  }
-
-  stream.addEventListener('click', async (event) => {
-    const target = event.target.closest('button[data-action]');
-    if (!target) return;
-    const article = target.closest('article.entry');
-    const url = `${postsUrl}/${entryId(article)}`;
-    switch (target.dataset.action) {
-      case 'edit':
-        startEditing(article);
-        break;
-      case 'pin':
-        await changeEntry(article, target, { pinned: !article.classList.contains('is-pinned') });
-        break;
-      case 'key-event':
-        await changeEntry(article, target, {
-          keyEvent: !article.classList.contains('is-key-event'),
-        });
-        break;
-      case 'delete':
-        if (window.confirm('Delete this entry? It disappears from every reader’s page.')) {
-          target.disabled = true;
-          const { ok, answer } = await api('DELETE', url);
-          if (ok) removePost(entryId(article));
-          else showEntryError(article, messageOf(answer, 'Could not delete the entry'));
-          target.disabled = false;
-        }
-        break;
+  textarea.addEventListener('input', () => {
+    clearTimeout(previewTimer);
+    previewTimer = setTimeout(showPreview, 200);
+  });
+  textarea.addEventListener('keydown', (event) => {
+    if (isSubmitShortcut(event)) {
+      event.preventDefault();
+      composer.requestSubmit();
     }
   });
 
-  async function changeEntry(article, control, change) {
-    control.disabled = true;
-    const { ok, answer } = await api('PATCH', `${postsUrl}/${entryId(article)}`, change);
-    control.disabled = false;
-    if (ok) showPost(answer.post);
-    else showEntryError(article, messageOf(answer, 'Could not change the entry'));
-  }
-
-  function showEntryError(article, message) {
-    let error = article.querySelector('.entry-error');
-    if (!error) {
-      error = document.createElement('p');
-      error.className = 'field-error entry-error';
-      error.setAttribute('role', 'alert');
-      article.append(error);
-    }
-    error.textContent = message;
-  }
-
-  /** Edits an entry in place, saved with the version it started from. */
-  function startEditing(article) {
-    if (article.classList.contains('is-editing')) return;
-    article.classList.add('is-editing');
-    const body = article.querySelector('.entry-body');
-    const form = document.createElement('form');
-    form.className = 'form edit-form';
-    const textarea = document.createElement('textarea');
-    textarea.rows = 4;
-    textarea.value = article.dataset.body ?? '';
-    textarea.setAttribute('aria-label', 'Entry text (Markdown)');
-    const notice = document.createElement('div');
-    notice.className = 'edit-notice';
-    notice.setAttribute('role', 'alert');
-    notice.hidden = true;
-    notice.textContent =
-      'Someone else changed this entry meanwhile; saving will show you their version.';
-    const error = document.createElement('p');
-    error.className = 'field-error';
-    error.setAttribute('role', 'alert');
-    error.hidden = true;
-    const buttons = document.createElement('div');
-    buttons.className = 'edit-buttons';
-    const save = button('Save', 'save-edit', 'button small primary');
-    save.type = 'submit';
-    const cancel = button('Cancel', 'cancel-edit');
-    buttons.append(save, cancel);
-    form.append(textarea, notice, error, buttons);
-    body.hidden = true;
-    article.querySelector('.entry-actions').hidden = true;
-    body.after(form);
-    textarea.focus();
-
-    let version = Number(article.dataset.version);
-    const finish = (post) => {
-      article.classList.remove('is-editing');
-      form.remove();
-      body.hidden = false;
-      article.querySelector('.entry-actions').hidden = false;
-      const newer = changedWhileEditing.get(entryId(article));
-      changedWhileEditing.delete(entryId(article));
-      const latest = [post, newer].filter(Boolean).sort((a, b) => b.version - a.version)[0];
-      if (latest) showPost(latest);
-    };
-
-    cancel.addEventListener('click', (event) => {
-      event.stopPropagation();
-      finish();
-    });
-    textarea.addEventListener('keydown', (event) => {
-      if (isSubmitShortcut(event)) {
-        event.preventDefault();
-        form.requestSubmit();
-      } else if (event.key === 'Escape') {
-        finish();
-      }
-    });
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      save.disabled = true;
-      const { ok, status, answer } = await api('PATCH', `${postsUrl}/${entryId(article)}`, {
-        body: textarea.value,
-        version,
-      });
-      save.disabled = false;
-      if (ok) {
-        finish(answer.post);
-      } else if (status === 409 && answer.post) {
-        // Show the newer text; saving again applies this edit on top of it.
-        version = answer.post.version;
-        changedWhileEditing.set(answer.post.id, answer.post);
-        error.hidden = false;
-        error.textContent = `Someone else saved this entry meanwhile (version ${answer.post.version}). Their text is below; Save again to replace it with yours, or Cancel to keep theirs.`;
-        notice.hidden = false;
-        notice.replaceChildren();
-        const theirs = document.createElement('div');
-        theirs.className = 'entry-body theirs';
-        theirs.innerHTML = answer.post.html;
-        notice.append(theirs);
-        save.textContent = 'Save mine anyway';
-      } else {
-        error.hidden = false;
-        error.textContent = messageOf(answer, 'Could not save the entry');
-      }
-    });
-  }
-
-  // Composer -------------------------------------------------------------------------------
-
-  const composer = document.getElementById('composer');
-  if (composer) {
-    const textarea = document.getElementById('composer-body');
-    const pinned = document.getElementById('composer-pinned');
-    const keyEvent = document.getElementById('composer-key-event');
-    const publish = document.getElementById('composer-publish');
-    const error = document.getElementById('composer-error');
-    const preview = document.getElementById('composer-preview');
-    const previewPlaceholder = preview.innerHTML;
-    let previewTimer = null;
-    let previewed = '';
-
-    async function showPreview() {
-      const source = textarea.value;
-      if (source === previewed) return;
-      previewed = source;
-      if (source.trim() === '') {
-        preview.innerHTML = previewPlaceholder;
-        return;
-      }
-      const { ok, answer } = await api('POST', '/api/preview', { body: source });
-      if (ok && textarea.value === source) preview.innerHTML = answer.html;
-    }
-
-    textarea.addEventListener('input', () => {
-      clearTimeout(previewTimer);
-      previewTimer = setTimeout(showPreview, 200);
-    });
-    textarea.addEventListener('keydown', (event) => {
-      if (isSubmitShortcut(event)) {
-        event.preventDefault();
-        composer.requestSubmit();
-      }
-    });
-
-    composer.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      if (textarea.value.trim() === '') {
-        error.hidden = false;
-        error.textContent = 'Write something first.';
-        textarea.focus();
-        return;
-      }
-      publish.disabled = true;
-      const { ok, answer } = await api('POST', postsUrl, {
-        body: textarea.value,
-        pinned: pinned.checked,
-        keyEvent: keyEvent.checked,
-      });
-      publish.disabled = false;
-      if (ok) {
-        // The text is cleared only once the entry is saved: a failed publish loses nothing.
-        textarea.value = '';
-        pinned.checked = false;
-        keyEvent.checked = false;
-        error.hidden = true;
-        clearTimeout(previewTimer);
-        previewed = '';
-        preview.innerHTML = previewPlaceholder;
-        showPost(answer.post);
-      } else {
-        error.hidden = false;
-        error.textContent = messageOf(answer, 'Could not publish the entry');
-      }
+  composer.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (textarea.value.trim() === '') {
+      error.hidden = false;
+      error.textContent = 'Write something first.';
       textarea.focus();
+      return;
+    }
+    publish.disabled = true;
+    const { ok, answer } = await api('POST', postsUrl, {
+      body: textarea.value,
+      pinned: pinned.checked,
+      keyEvent: keyEvent.checked,
     });
-  }
-
-  for (const article of stream.querySelectorAll('article.entry')) withControls(article);
-  keepTimesTicking(stream);
-  followStream({
-    streamUrl: stream.dataset.streamUrl,
-    postsUrl,
-    lastEventId: Number(stream.dataset.lastEventId) || 0,
-    connection: document.getElementById('connection'),
-    readers: document.getElementById('readers'),
-    onPost: showPost,
-    onDelete: removePost,
-    onReset: showAll,
+    publish.disabled = false;
+    if (ok) {
+      // The text is cleared only once the entry is saved: a failed publish loses nothing.
+      textarea.value = '';
+      pinned.checked = false;
+      keyEvent.checked = false;
+      error.hidden = true;
+      clearTimeout(previewTimer);
+      previewed = '';
+      preview.innerHTML = previewPlaceholder;
+      entries.applyPost(answer.post);
+    } else {
+      error.hidden = false;
+      error.textContent = messageOf(answer, 'Could not publish the entry');
+    }
+    textarea.focus();
   });
-})();
+}
+
+for (const article of stream.querySelectorAll('article.entry')) withControls(article);
+keepTimesTicking(stream);
+followStream(stream, entries);

@@ -1,123 +1,113 @@
 // Liveblog reader page: keeps the page current from the blog's stream. The page is complete
 // without this script; it adds live entries, edits, deletions, the connection state, relative
 // times, a "new updates" button for readers scrolled down, and older entries loaded in place.
-(() => {
-  'use strict';
+import { followStream } from './blog-stream.js';
+import { EntryLists, entryId, keepTimesTicking } from './entry-lists.js';
 
-  const stream = document.getElementById('stream');
-  if (!stream || !('EventSource' in window) || !window.Liveblog) return;
-  const { followStream, renderEntry, placeEntry, entryId, keepTimesTicking } = window.Liveblog;
-
-  const lists = {
-    pinnedList: document.getElementById('pinned-entries'),
-    entryList: document.getElementById('entries'),
-  };
-  const announcer = document.getElementById('announcer');
-  const newUpdates = document.getElementById('new-updates');
-  const slug = stream.dataset.blogSlug;
-  const postsUrl = stream.dataset.postsUrl;
-  const isOlderPage = stream.dataset.olderPage === 'true';
-
+/**
+ * The reader's entries: a new entry waits behind the "new updates" button while the reader is
+ * scrolled down, is announced to screen readers, and an older page takes no new entries.
+ */
+class ReaderEntries extends EntryLists {
   /** New entries that arrived while the reader was scrolled down, behind the button. */
-  let held = [];
+  #held = [];
 
-  function isScrolledDown() {
-    return window.scrollY > stream.offsetTop + 40;
+  constructor(stream) {
+    super(stream);
+    this.stream = stream;
+    this.isOlderPage = stream.dataset.olderPage === 'true';
+    this.announcer = document.getElementById('announcer');
+    this.newUpdates = document.getElementById('new-updates');
+    this.newUpdates.addEventListener('click', () => {
+      this.#showHeld();
+      stream.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    });
+    window.addEventListener(
+      'scroll',
+      () => {
+        if (this.#held.length > 0 && !this.#isScrolledDown()) this.#showHeld();
+      },
+      { passive: true },
+    );
   }
 
-  /** A published entry (isNew) or an edited one, added or changed in place. */
-  function showPost(post, isNew) {
-    const existing = document.getElementById(`post-${post.id}`);
-    if (existing && Number(existing.dataset.version) >= post.version) return;
-    const element = renderEntry(post, slug);
-    if (existing) {
-      if (existing.classList.contains('is-pinned') !== post.pinned) {
-        existing.remove();
-        placeEntry(lists, element, post);
-      } else {
-        existing.replaceWith(element);
-      }
-      return;
-    }
-    const heldIndex = held.findIndex((item) => item.post.id === post.id);
+  arrive(element, post, isNew) {
+    const heldIndex = this.#held.findIndex((item) => item.post.id === post.id);
     if (heldIndex >= 0) {
-      held[heldIndex] = { post, element };
+      this.#held[heldIndex] = { post, element };
       return;
     }
     // An edit of an entry this page does not show (older, or on an older page) changes
     // nothing, unless it pins the entry to the top.
     if (!isNew && !post.pinned) return;
-    if (isNew && isOlderPage) return;
+    if (isNew && this.isOlderPage) return;
     document.getElementById('no-entries')?.remove();
     element.classList.add('is-new');
-    if (isNew && !post.pinned && isScrolledDown()) {
-      held.push({ post, element });
-      showNewUpdatesButton();
+    if (isNew && !post.pinned && this.#isScrolledDown()) {
+      this.#held.push({ post, element });
+      this.#showNewUpdatesButton();
     } else {
-      placeEntry(lists, element, post);
+      this.place(element, post);
     }
-    if (isNew) announce(post);
+    if (isNew) this.#announce(post);
   }
 
-  function removePost(postId) {
-    document.getElementById(`post-${postId}`)?.remove();
-    held = held.filter((item) => item.post.id !== postId);
-    showNewUpdatesButton();
+  applyDelete(postId) {
+    super.applyDelete(postId);
+    this.#held = this.#held.filter((item) => item.post.id !== postId);
+    this.#showNewUpdatesButton();
   }
 
-  function showAll(posts) {
-    held = [];
-    showNewUpdatesButton();
-    lists.pinnedList.replaceChildren();
-    lists.entryList.replaceChildren();
-    for (const post of posts) placeEntry(lists, renderEntry(post, slug), post);
+  replaceAll(posts) {
+    this.#held = [];
+    this.#showNewUpdatesButton();
+    super.replaceAll(posts);
   }
 
-  function announce(post) {
+  /** Entries older than those shown, at the end of the main list. */
+  appendOlder(posts) {
+    for (const post of posts) {
+      if (!document.getElementById(`post-${post.id}`)) this.entryList.append(this.render(post));
+    }
+  }
+
+  #isScrolledDown() {
+    return window.scrollY > this.stream.offsetTop + 40;
+  }
+
+  #announce(post) {
     const text = post.body.replace(/[#*_>`[\]()!-]/g, '').trim();
-    announcer.textContent = `New entry by ${post.author.name}: ${text.slice(0, 140)}`;
+    this.announcer.textContent = `New entry by ${post.author.name}: ${text.slice(0, 140)}`;
   }
 
-  function showNewUpdatesButton() {
-    newUpdates.hidden = held.length === 0;
-    newUpdates.textContent = held.length === 1 ? '1 new update' : `${held.length} new updates`;
+  #showNewUpdatesButton() {
+    const count = this.#held.length;
+    this.newUpdates.hidden = count === 0;
+    this.newUpdates.textContent = count === 1 ? '1 new update' : `${count} new updates`;
   }
 
-  function showHeld() {
-    for (const { post, element } of held) placeEntry(lists, element, post);
-    held = [];
-    showNewUpdatesButton();
+  #showHeld() {
+    for (const { post, element } of this.#held) this.place(element, post);
+    this.#held = [];
+    this.#showNewUpdatesButton();
   }
+}
 
-  newUpdates.addEventListener('click', () => {
-    showHeld();
-    stream.scrollIntoView({ behavior: 'smooth', block: 'start' });
-  });
-
-  window.addEventListener(
-    'scroll',
-    () => {
-      if (held.length > 0 && !isScrolledDown()) showHeld();
-    },
-    { passive: true },
-  );
-
+/** "Load older entries" fetches them from the API into the page; the link is the fallback. */
+function loadOlderInPlace(stream, entries) {
   const loadOlder = document.getElementById('load-older');
   loadOlder?.addEventListener('click', async (event) => {
     event.preventDefault();
-    const oldest = lists.entryList.lastElementChild;
+    const oldest = entries.entryList.lastElementChild;
     const before = oldest ? entryId(oldest) : new URL(loadOlder.href).searchParams.get('before');
     loadOlder.setAttribute('aria-busy', 'true');
     try {
-      const response = await fetch(`${postsUrl}?before=${before}&limit=20`, {
+      const response = await fetch(`${stream.dataset.postsUrl}?before=${before}&limit=20`, {
         headers: { Accept: 'application/json' },
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const page = await response.json();
-      for (const post of page.posts) {
-        if (!document.getElementById(`post-${post.id}`))
-          lists.entryList.append(renderEntry(post, slug));
-      }
+      entries.appendOlder(page.posts);
       if (page.posts.length < 20) loadOlder.parentElement.remove();
     } catch {
       window.location.href = loadOlder.href;
@@ -125,15 +115,19 @@
       loadOlder.removeAttribute('aria-busy');
     }
   });
+}
 
-  // Views: an entry counts once it has been at least half on screen for a second. The ids
-  // go to the server in one request every few seconds (and when the page is hidden).
+/**
+ * Views: an entry counts once it has been at least half on screen for a second. The ids go to
+ * the server in one request every few seconds (and when the page is hidden).
+ */
+function reportViews(stream) {
   const seen = new Set();
   const unreported = new Set();
   const visibleTimers = new Map();
-  const viewsUrl = `/blogs/${encodeURIComponent(slug)}/views`;
+  const viewsUrl = `/blogs/${encodeURIComponent(stream.dataset.blogSlug)}/views`;
 
-  function reportViews() {
+  function report() {
     if (unreported.size === 0) return;
     const postIds = [...unreported].slice(0, 100);
     for (const id of postIds) unreported.delete(id);
@@ -179,20 +173,17 @@
 
   new MutationObserver(watchEntries).observe(stream, { childList: true, subtree: true });
   watchEntries();
-  setInterval(reportViews, 3000);
+  setInterval(report, 3000);
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'hidden') reportViews();
+    if (document.visibilityState === 'hidden') report();
   });
+}
 
+const stream = document.getElementById('stream');
+if (stream && 'EventSource' in window) {
+  const entries = new ReaderEntries(stream);
+  loadOlderInPlace(stream, entries);
+  reportViews(stream);
   keepTimesTicking(stream);
-  followStream({
-    streamUrl: stream.dataset.streamUrl,
-    postsUrl,
-    lastEventId: Number(stream.dataset.lastEventId) || 0,
-    connection: document.getElementById('connection'),
-    readers: document.getElementById('readers'),
-    onPost: showPost,
-    onDelete: removePost,
-    onReset: showAll,
-  });
-})();
+  followStream(stream, entries);
+}

@@ -67,7 +67,6 @@ export class AdminTokensController {
       tokens: tokens.map(toApiTokenView),
       errors: page.errors ?? {},
       created: page.created,
-      scripts: ['js/confirm.js'],
     });
   }
 }

@@ -125,7 +125,6 @@ export class AdminUsersController {
       values: page.values ?? { role: 'editor' },
       errors: page.errors ?? {},
       problem: page.problem,
-      scripts: ['js/confirm.js'],
     });
   }
 }

@@ -113,7 +113,6 @@ export class AdminController {
     response.render('admin/composer', {
       ...adminPage(request, data.blog.title, 'blogs'),
       ...data,
-      scripts: ['js/live-entries.js', 'js/admin.js'],
     });
   }
 

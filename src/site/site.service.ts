@@ -25,7 +25,6 @@ export interface BlogPage {
   /** The id to page older entries from, when there are older entries. */
   olderBefore: number | null;
   isOlderPage: boolean;
-  scripts: string[];
 }
 
 export interface PermalinkPage {
@@ -83,7 +82,6 @@ export class SiteService {
       readersNow: this.streamService.openStreams(blog.id),
       olderBefore: page.length > ENTRIES_PER_PAGE && oldest ? oldest.id : null,
       isOlderPage: Boolean(before),
-      scripts: ['js/live-entries.js', 'js/reader.js'],
     };
   }
 

@@ -10,6 +10,14 @@ const YEAR_S = 365 * 24 * 60 * 60;
  * The files of public/, each with a fingerprint of its content. Pages link `?v=<fingerprint>`
  * URLs, which browsers may keep for a year: a changed file gets a new URL. Any other URL of
  * the same file is revalidated on each use, so nobody is stuck with an old script.
+ *
+ * A page loads one ES module (`<script type="module">`) by such a URL; the modules it imports
+ * (`import … from './entry-lists.js'`) are fetched by the plain URL the import resolves to,
+ * so they are revalidated: a 304 per import and page load, and never an old copy beside a new
+ * page. An import map could give the imports fingerprinted URLs, but it is an inline script,
+ * which the pages' `script-src 'self'` refuses (and browsers load no import map from a file);
+ * allowing it by hash would tie the security policy to each build of public/ for a few
+ * conditional requests on a connection that is already open.
  */
 export class StaticAssets {
   private readonly fingerprints = new Map<string, string>();

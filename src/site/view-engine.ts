@@ -13,16 +13,42 @@ const CLOCK = new Intl.DateTimeFormat('en-GB', {
 });
 
 /**
+ * The entry that the template of live entries is rendered with: every optional part of the
+ * markup there (both badges, "edited"), nothing of its own, not even an id.
+ */
+const TEMPLATE_POST = {
+  id: '',
+  pinned: true,
+  keyEvent: true,
+  version: 2,
+  views: 0,
+  body: '',
+  html: '',
+  author: { name: '' },
+};
+
+/**
  * Handlebars as the pages use it: partials from views/partials (read at start, so the first
  * page already has them) and the `clock` helper, a time readable without JavaScript; the
  * reader script turns it into "2 min ago" in the reader's own time zone; `asset`, the
- * fingerprinted URL of a file of public/.
+ * fingerprinted URL of a file of public/; `entryTemplate`, the entry partial as the pages'
+ * script fills it for each entry that arrives live. The template travels as an attribute
+ * value, escaped like any text, not as a <template> element: pages hold none, since user
+ * markup could hide in one, and the XSS checks refuse any.
  */
 export function configureViewEngine(viewsDir: string, assets: StaticAssets): void {
   const partialsDir = join(viewsDir, 'partials');
   for (const file of readdirSync(partialsDir).filter((name) => name.endsWith('.hbs'))) {
     hbs.registerPartial(basename(file, '.hbs'), readFileSync(join(partialsDir, file), 'utf8'));
   }
+  const entryTemplate = hbs.handlebars.compile(
+    '{{> entry post=post blog=blog withSource=withSource}}',
+  );
+  hbs.registerHelper(
+    'entryTemplate',
+    (blog: unknown, options: { hash: { withSource?: boolean } }) =>
+      entryTemplate({ post: TEMPLATE_POST, blog, withSource: options.hash.withSource }),
+  );
   hbs.registerHelper(
     'isEdited',
     (post: { version?: number } | undefined) => (post?.version ?? 1) > 1,

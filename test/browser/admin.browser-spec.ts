@@ -149,6 +149,51 @@ describe('Admin in a browser', () => {
     expect(scriptErrors).toEqual([]);
   });
 
+  it('should show entries that arrive live exactly as the server renders them, controls and all', async () => {
+    const admin = await signInPage();
+    await admin.getByLabel('Title', { exact: true }).fill('Budget day');
+    await admin.getByRole('button', { name: 'Create blog' }).click();
+    await admin.waitForURL(`${testApp.url}/admin/blogs/budget-day`);
+    await admin.locator('#connection', { hasText: 'Live' }).waitFor();
+
+    await publishWithShortcut(admin, 'Rendered with the page');
+    await admin.reload();
+    await admin.locator('#connection', { hasText: 'Live' }).waitFor();
+    await admin.locator('#composer-pinned').check();
+    await admin.locator('#composer-key-event').check();
+    await publishWithShortcut(admin, 'The headline figures');
+    await publishWithShortcut(admin, 'Fuel duty is frozen');
+    const edited = admin.locator('article.entry', { hasText: 'Fuel duty' });
+    await edited.getByRole('button', { name: 'Edit' }).click();
+    await edited.locator('textarea').fill('Fuel duty is frozen for a year');
+    await edited.locator('textarea').press('Control+Enter');
+    await admin.locator('article.entry .entry-edited').waitFor();
+    await admin.screenshot({
+      path: join(ARTIFACTS_DIR, 'admin-composer-live-entries.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+
+    const markup = () =>
+      admin.locator('article.entry').evaluateAll((entries) =>
+        entries
+          .map((entry) => {
+            const copy = entry.cloneNode(true) as HTMLElement;
+            copy.classList.remove('is-new');
+            return copy.outerHTML;
+          })
+          .sort(),
+      );
+    const live = await markup();
+    expect(live).toHaveLength(3);
+    expect(live.join('')).toContain('>Pinned</span>');
+    expect(live.join('')).toContain('>· edited</span>');
+    await admin.reload();
+    await admin.locator('#connection', { hasText: 'Live' }).waitFor();
+    await expect(markup()).resolves.toEqual(live);
+    expect(scriptErrors).toEqual([]);
+  });
+
   it('should not let a second editor overwrite an edit made meanwhile', async () => {
     const first = await signInPage();
     await first.getByLabel('Title', { exact: true }).fill('Verdict');

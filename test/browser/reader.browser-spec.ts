@@ -125,6 +125,60 @@ describe('Reader page in a browser', () => {
     expect(scriptErrors).toEqual([]);
   });
 
+  /** The entries' markup as the page has it, less the mark of a live arrival. */
+  function entriesMarkup(ids: number[]): Promise<string[]> {
+    return page.evaluate(
+      (shown) =>
+        shown.map((id) => {
+          const entry = document.getElementById(`post-${id}`)!.cloneNode(true) as HTMLElement;
+          entry.classList.remove('is-new');
+          return entry.outerHTML;
+        }),
+      ids,
+    );
+  }
+
+  it('should show an entry that arrives live exactly as the server renders it', async () => {
+    // Views counted meanwhile would change the entries between the two looks: none are.
+    await page.route(`**/blogs/${slug}/views`, (route) => route.fulfill({ status: 204 }));
+    const rendered = await publishPost(testApp, token, slug, { body: 'Rendered with the page' });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await openLive();
+    const plain = await publishPost(testApp, token, slug, { body: 'A *plain* entry' });
+    const marked = await publishPost(testApp, token, slug, {
+      body: 'Pinned and a key event',
+      pinned: true,
+      keyEvent: true,
+    });
+    const edited = await publishPost(testApp, token, slug, { body: 'Before the edit' });
+    await api()
+      .patch(`/api/blogs/${slug}/posts/${edited.post.id}`)
+      .auth(token, { type: 'bearer' })
+      .send({ body: 'After the edit', keyEvent: true })
+      .expect(200);
+    await page.locator(`#post-${edited.post.id} .entry-edited`).waitFor();
+    await page.locator(`#post-${marked.post.id}`).waitFor();
+    await page.locator(`#post-${plain.post.id}`).waitFor();
+    // Arrival animations finished, so the live entries look as they stay.
+    await page.screenshot({
+      path: join(ARTIFACTS_DIR, 'reader-live-entries.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+
+    const ids = [rendered.post.id, plain.post.id, marked.post.id, edited.post.id];
+    const live = await entriesMarkup(ids);
+    await openLive();
+    await expect(entriesMarkup(ids)).resolves.toEqual(live);
+    expect(live[1]).not.toMatch(/badge|entry-edited/);
+    expect(live[1]).toContain('<span class="entry-views" data-views="0">0 views</span>');
+    expect(live[2]).toContain('>Pinned</span>');
+    expect(live[2]).toContain('>Key event</span>');
+    expect(live[3]).toContain('>Key event</span>');
+    expect(live[3]).toContain('>· edited</span>');
+    expect(scriptErrors).toEqual([]);
+  });
+
   it('should say Reconnecting while the server is down and catch up exactly once after', async () => {
     await openLive();
     const port = new URL(testApp.url).port;
