@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DataSource, EntityManager } from 'typeorm';
+import { openTestDatabase, saveEditorAndBlog, saveEntry } from '../../test/support/test-database';
 import { User } from '../auth/user.entity';
 import { Blog } from '../blogs/blog.entity';
 import { LogEvent } from '../event-log/log-event.entity';
 import { Post } from '../posts/post.entity';
-import { dataSourceOptions } from './data-source-options';
 import { Transactions } from './transactions';
 
 interface Fixture {
@@ -19,47 +16,18 @@ interface Fixture {
 /** Undone after each test, newest first. */
 const cleanups: Array<() => Promise<void> | void> = [];
 
-/** A migrated database file in a fresh temp folder, with one user and one blog in it. */
+/** A migrated database file, with one user and one blog in it. */
 async function setUp(): Promise<Fixture> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'liveblog-transactions-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const dataSource = new DataSource({
-    ...dataSourceOptions(join(dataDir, 'liveblog.sqlite')),
-    migrationsRun: true,
-  });
-  await dataSource.initialize();
-  cleanups.push(() => dataSource.destroy());
-  const now = new Date();
-  const author = await dataSource.getRepository(User).save({
-    email: 'editor@example.com',
-    name: 'Editor',
-    role: 'editor',
-    passwordHash: 'scrypt$not-used',
-    createdAt: now,
-  });
-  const blog = await dataSource
-    .getRepository(Blog)
-    .save({ slug: 'live', title: 'Live', createdAt: now, updatedAt: now });
+  const database = await openTestDatabase();
+  cleanups.push(() => database.remove());
+  const { dataSource } = database;
+  const { author, blog } = await saveEditorAndBlog(dataSource);
   return {
     dataSource,
     transactions: new Transactions(dataSource),
     blog,
     author,
   };
-}
-
-function savePost(manager: EntityManager, { blog, author }: Fixture, body: string): Promise<Post> {
-  const now = new Date();
-  return manager.save(
-    manager.create(Post, {
-      blogId: blog.id,
-      authorId: author.id,
-      body,
-      html: `<p>${body}</p>`,
-      createdAt: now,
-      updatedAt: now,
-    }),
-  );
 }
 
 /** An event row for the entry, as the event log writes one. */
@@ -100,7 +68,7 @@ describe(Transactions.name, () => {
 
       await expect(
         fixture.transactions.run(async (manager) => {
-          await appendEvent(manager, fixture, await savePost(manager, fixture, 'rolled back'));
+          await appendEvent(manager, fixture, await saveEntry(manager, fixture, 'rolled back'));
           throw failure;
         }),
       ).rejects.toBe(failure);
@@ -113,7 +81,7 @@ describe(Transactions.name, () => {
       const fixture = await setUp();
 
       const event = await fixture.transactions.run(async (manager) =>
-        appendEvent(manager, fixture, await savePost(manager, fixture, 'committed')),
+        appendEvent(manager, fixture, await saveEntry(manager, fixture, 'committed')),
       );
 
       const { posts, events } = await stored(fixture);
@@ -128,11 +96,11 @@ describe(Transactions.name, () => {
 
       const [first, second] = await Promise.allSettled([
         fixture.transactions.run(async (manager) => {
-          await appendEvent(manager, fixture, await savePost(manager, fixture, 'first'));
+          await appendEvent(manager, fixture, await saveEntry(manager, fixture, 'first'));
           throw failure;
         }),
         fixture.transactions.run(async (manager) =>
-          appendEvent(manager, fixture, await savePost(manager, fixture, 'second')),
+          appendEvent(manager, fixture, await saveEntry(manager, fixture, 'second')),
         ),
       ]);
 

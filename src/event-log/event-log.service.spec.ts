@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { openTestDatabase, saveEditorAndBlog, saveEntry } from '../../test/support/test-database';
 import { User } from '../auth/user.entity';
 import { Blog } from '../blogs/blog.entity';
-import { dataSourceOptions } from '../database/data-source-options';
 import { Transactions } from '../database/transactions';
 import { Post } from '../posts/post.entity';
 import { EventBus } from './event-bus';
@@ -27,27 +24,12 @@ afterEach(async () => {
   for (let cleanup = cleanups.pop(); cleanup; cleanup = cleanups.pop()) await cleanup();
 });
 
-/** A migrated database file in a fresh temp folder, with one user and one blog in it. */
+/** A migrated database file, with one user and one blog in it. */
 async function setUp(): Promise<Fixture> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'liveblog-event-log-'));
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  const dataSource = new DataSource({
-    ...dataSourceOptions(join(dataDir, 'liveblog.sqlite')),
-    migrationsRun: true,
-  });
-  await dataSource.initialize();
-  cleanups.push(() => dataSource.destroy());
-  const now = new Date();
-  const author = await dataSource.getRepository(User).save({
-    email: 'editor@example.com',
-    name: 'Editor',
-    role: 'editor',
-    passwordHash: 'scrypt$not-used',
-    createdAt: now,
-  });
-  const blog = await dataSource
-    .getRepository(Blog)
-    .save({ slug: 'live', title: 'Live', createdAt: now, updatedAt: now });
+  const database = await openTestDatabase();
+  cleanups.push(() => database.remove());
+  const { dataSource } = database;
+  const { author, blog } = await saveEditorAndBlog(dataSource);
   const bus = new EventBus();
   const published: LogEvent[] = [];
   const subscription = bus.committed$.subscribe((event) => published.push(event));
@@ -60,24 +42,10 @@ async function setUp(): Promise<Fixture> {
   return { dataSource, eventLog, published, blog, author };
 }
 
-function savePost(manager: EntityManager, { blog, author }: Fixture, body: string): Promise<Post> {
-  const now = new Date();
-  return manager.save(
-    manager.create(Post, {
-      blogId: blog.id,
-      authorId: author.id,
-      body,
-      html: `<p>${body}</p>`,
-      createdAt: now,
-      updatedAt: now,
-    }),
-  );
-}
-
 /** Writes an entry and reports it with an event (any durable event will do here). */
 function commitEntry(fixture: Fixture, body: string) {
   return fixture.eventLog.commit(async (manager) => {
-    const post = await savePost(manager, fixture, body);
+    const post = await saveEntry(manager, fixture, body);
     return { change: post, event: entryDeleted(fixture.blog.id, post.id) };
   });
 }
@@ -112,7 +80,7 @@ describe(EventLog.name, () => {
       let publishedDuringWork = -1;
 
       const { eventId } = await fixture.eventLog.commit(async (manager) => {
-        const post = await savePost(manager, fixture, 'Kick-off');
+        const post = await saveEntry(manager, fixture, 'Kick-off');
         publishedDuringWork = fixture.published.length;
         return { change: post, event: entryDeleted(fixture.blog.id, post.id) };
       });
@@ -127,7 +95,7 @@ describe(EventLog.name, () => {
 
       await expect(
         fixture.eventLog.commit(async (manager) => {
-          await savePost(manager, fixture, 'rolled back');
+          await saveEntry(manager, fixture, 'rolled back');
           throw failure;
         }),
       ).rejects.toBe(failure);
