@@ -189,29 +189,24 @@ export class SseResponse {
   }
 
   /**
-   * Calls `onClose` once, when the client goes or the stream ends; at once when the client
-   * has gone already. The connection's close, not only the response's: a response queued
-   * behind another on the same connection (pipelining) is never told its client left.
-   * Returns a function that calls it now, for a stream that failed (still only once).
+   * Calls `listener` when the client goes or the stream ends, or now (and returns false) when
+   * the client has gone already. The connection's close, not only the response's: a response
+   * queued behind another on the same connection (pipelining) is never told its client left.
+   * Both may fire, so the listener must be idempotent; offClosed() removes it from both.
    */
-  whenClosed(onClose: () => void): () => void {
-    const { response } = this;
-    const socket = response.req.socket;
-    let called = false;
-    const closed = () => {
-      if (called) return;
-      called = true;
-      socket.off('close', closed);
-      response.off('close', closed);
-      onClose();
-    };
-    if (socket.destroyed) {
-      closed();
-    } else {
-      socket.once('close', closed);
-      response.once('close', closed);
+  onClosed(listener: () => void): boolean {
+    if (this.response.req.socket.destroyed) {
+      listener();
+      return false;
     }
-    return closed;
+    this.response.req.socket.once('close', listener);
+    this.response.once('close', listener);
+    return true;
+  }
+
+  offClosed(listener: () => void): void {
+    this.response.req.socket.off('close', listener);
+    this.response.off('close', listener);
   }
 
   /**

@@ -98,16 +98,21 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       return;
     }
     const reader = new ReaderConnection(output);
-    const closeNow = output.whenClosed(() => {
+    // One closure per reader, with its flag: there may be tens of thousands of these.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      output.offClosed(release);
       reader.close();
       this.readers.remove(blogId, reader);
       onClose();
-    });
-    if (!reader.isOpen) return;
+    };
+    if (!output.onClosed(release)) return;
     this.start(blogId, cursor, output, reader).catch((error: unknown) => {
       this.logger.error(error);
       // The same way out as a client leaving, so its per-address slot is freed too.
-      closeNow();
+      release();
     });
   }
 
