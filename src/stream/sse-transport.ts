@@ -267,12 +267,12 @@ export class SseResponse {
    * memory. Its browser reconnects and resumes from the log.
    */
   write(chunk: Buffer): boolean {
-    const output = this.socket ?? this.response;
-    if (output.writableLength > MAX_UNSENT_BYTES) {
+    const socket = this.socket;
+    if ((socket ?? this.response).writableLength > MAX_UNSENT_BYTES) {
       this.response.destroy();
       return false;
     }
-    if (this.socket) this.socket.write(chunk);
+    if (socket) socket.write(chunk);
     else for (const payload of chunkPayloads(chunk)) this.response.write(payload);
     return true;
   }
