@@ -103,4 +103,39 @@ describe('loadConfig', () => {
       );
     });
   });
+
+  describe('several processes', () => {
+    const secret = 'a-secret-shared-by-every-process-0123456789';
+
+    it('should take PostgreSQL and Redis URLs, leaving the database folder alone', () => {
+      const config = load({
+        DATABASE_URL: 'postgres://liveblog:pw@db.internal:5432/liveblog',
+        REDIS_URL: 'rediss://:pw@cache.internal:6380/2',
+        DATABASE_PATH: join(dir, 'not-made', 'liveblog.sqlite'),
+        SESSION_SECRET: secret,
+      });
+      expect(config.DATABASE_URL).toBe('postgres://liveblog:pw@db.internal:5432/liveblog');
+      expect(config.REDIS_URL).toBe('rediss://:pw@cache.internal:6380/2');
+      expect(() => statSync(join(dir, 'not-made'))).toThrow(/ENOENT/);
+    });
+
+    it.each([
+      ['DATABASE_URL', 'mysql://root:hunter2@db/liveblog', 'postgres:// or postgresql://'],
+      ['DATABASE_URL', 'hunter2', 'postgres:// or postgresql://'],
+      ['REDIS_URL', 'http://:hunter2@cache', 'redis:// or rediss://'],
+    ])('should refuse %s=%p in one line without the password', (name, given, schemes) => {
+      const refusal = () => load({ [name]: given, SESSION_SECRET: secret });
+      expect(refusal).toThrow(
+        new InvalidConfigError(
+          `Invalid configuration: ${name} must be a URL starting with ${schemes}`,
+        ),
+      );
+    });
+
+    it('should ask for SESSION_SECRET with DATABASE_URL, since no secret file is shared', () => {
+      expect(() => load({ DATABASE_URL: 'postgres://db/liveblog' })).toThrow(
+        /^Invalid configuration: SESSION_SECRET must be set when DATABASE_URL is/,
+      );
+    });
+  });
 });

@@ -42,6 +42,24 @@ function IntegerSetting({ min, max }: { min: number; max: number }): PropertyDec
   };
 }
 
+/**
+ * A URL whose scheme is one of `schemes`. The message names the variable and the schemes,
+ * never the value: it holds a password.
+ */
+function UrlSetting(schemes: string[]): PropertyDecorator {
+  return ValidateBy({
+    name: 'urlSetting',
+    constraints: [schemes],
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string' || !URL.canParse(value)) return false;
+        return schemes.includes(new URL(value).protocol.slice(0, -1));
+      },
+      defaultMessage: () => `$property must be a URL starting with ${schemes.join(':// or ')}://`,
+    },
+  });
+}
+
 /** Express's `trust proxy`: off, a number of hops, or the proxies' addresses and subnets. */
 export type TrustProxy = boolean | number | string[];
 
@@ -96,6 +114,16 @@ export class AppConfig {
   @IsString()
   @IsNotEmpty({ message: 'DATABASE_PATH must not be empty' })
   DATABASE_PATH = './data/liveblog.sqlite';
+
+  /** PostgreSQL instead of the SQLite file: what several processes share (DATABASE_PATH is then unused). */
+  @IsOptional()
+  @UrlSetting(['postgres', 'postgresql'])
+  DATABASE_URL?: string;
+
+  /** Redis, where several processes share rate limits, view dedupe, readers-now and figures. */
+  @IsOptional()
+  @UrlSetting(['redis', 'rediss'])
+  REDIS_URL?: string;
 
   @IsOptional()
   @IsEmail({}, { message: 'ADMIN_EMAIL must be an email address' })
@@ -167,6 +195,15 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     throw new InvalidConfigError(
       'Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
     );
+  }
+  if (config.DATABASE_URL) {
+    // Every process must sign cookies alike, and a file next to a local database is not shared.
+    if (!config.SESSION_SECRET) {
+      throw new InvalidConfigError(
+        'Invalid configuration: SESSION_SECRET must be set when DATABASE_URL is (every process signs sessions with it)',
+      );
+    }
+    return config;
   }
   config.DATABASE_PATH = resolve(config.DATABASE_PATH);
   ensureWritableFolder(config.DATABASE_PATH);
