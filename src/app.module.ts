@@ -19,6 +19,8 @@ import { ShutdownModule } from './shutdown/shutdown.module';
 import { SiteModule } from './site/site.module';
 import { StreamModule } from './stream/stream.module';
 import { rateLimitOptions } from './rate-limits/rate-limits';
+import { RedisConnection } from './redis/redis-connection';
+import { RedisModule } from './redis/redis.module';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
@@ -49,6 +51,7 @@ export class AppModule {
           },
         }),
         ShutdownModule,
+        RedisModule.forRoot(config),
         DatabaseModule,
         EventLogModule,
         AuthModule,
@@ -58,7 +61,10 @@ export class AppModule {
         CountersModule,
         SiteModule,
         AdminModule,
-        ThrottlerModule.forRoot(rateLimitOptions(config, credentialOf)),
+        ThrottlerModule.forRootAsync({
+          inject: [{ token: RedisConnection, optional: true }],
+          useFactory: (redis?: RedisConnection) => rateLimitOptions(config, credentialOf, redis),
+        }),
         HealthModule,
       ],
       providers: [

@@ -1,7 +1,9 @@
 import { ThrottlerStorageService } from '@nestjs/throttler';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-const MAX_BLOCK_MS = 60 * 60 * 1000;
+/** How long a block is remembered: one that follows within this is twice as long. */
+export const STRIKES_REMEMBERED_MS = 24 * 60 * 60 * 1000;
+/** Growing blocks stop growing at this. */
+export const GROWING_BLOCK_MAX_MS = 60 * 60 * 1000;
 /** Bounds the memory of past blocks: beyond it the oldest are forgotten first. */
 const MAX_REMEMBERED = 100_000;
 
@@ -34,12 +36,12 @@ export class GrowingBlockStorage extends ThrottlerStorageService {
     }
     const now = Date.now();
     let strikes = this.strikes.get(key);
-    if (strikes && now - strikes.lastAt > DAY_MS) {
+    if (strikes && now - strikes.lastAt > STRIKES_REMEMBERED_MS) {
       this.strikes.delete(key);
       strikes = undefined;
     }
     const wasBlocked = this.storage.get(key)?.isBlocked ?? false;
-    const growing = Math.min(blockDuration * 2 ** (strikes?.count ?? 0), MAX_BLOCK_MS);
+    const growing = Math.min(blockDuration * 2 ** (strikes?.count ?? 0), GROWING_BLOCK_MAX_MS);
     const record = await super.increment(key, ttl, limit, growing, throttlerName);
     if (record.isBlocked && !wasBlocked) this.remember(key, (strikes?.count ?? 0) + 1, now);
     return record;

@@ -2,11 +2,16 @@ import type { ExecutionContext } from '@nestjs/common';
 import type { ThrottlerModuleOptions } from '@nestjs/throttler';
 import type { Request } from 'express';
 import type { AppConfig } from '../config/app-config';
+import type { RedisConnection } from '../redis/redis-connection';
 import { normalizeEmail } from '../validation/text.decorators';
 import { GrowingBlockStorage } from './growing-block.storage';
+import { RedisThrottlerStorage } from './redis-throttler.storage';
 
 export const RATE_LIMITS = ['sign-in', 'sign-in-account', 'views', 'writes'] as const;
 export type RateLimitName = (typeof RATE_LIMITS)[number];
+
+/** The limits whose blocks grow. */
+const GROWING_LIMITS: RateLimitName[] = ['sign-in', 'sign-in-account'];
 
 const MINUTE = 60_000;
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -33,15 +38,19 @@ function isSafeMethod(context: ExecutionContext): boolean {
  * 15 minutes; going over blocks for 1 (address) or 15 (account) minutes, doubling with each
  * block that follows within a day, up to an hour. Enough for a newsroom behind one address and
  * for typos; a password guesser gets a few dozen tries a day. Views and writes: see README.
+ * Counted in this process, or in Redis when given, where every process shares them.
  */
 export function rateLimitOptions(
   config: AppConfig,
   credentialOf: CredentialOf,
+  redis?: RedisConnection,
 ): ThrottlerModuleOptions {
   // One count per credential a write comes with; a request with none counts by address.
   const writerOf = (request: Request) => credentialOf(request) ?? `address:${request.ip}`;
   return {
-    storage: new GrowingBlockStorage(['sign-in', 'sign-in-account']),
+    storage: redis
+      ? new RedisThrottlerStorage(redis, GROWING_LIMITS)
+      : new GrowingBlockStorage(GROWING_LIMITS),
     // RateLimitGuard sends Retry-After itself; no X-RateLimit-* headers on every answer.
     setHeaders: false,
     throttlers: [
