@@ -25,7 +25,8 @@ export class StreamRequestGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<StreamRequest>();
     const blogId = await this.blogsService.idBySlug(String(request.params.slug));
     const cursor = readCursor(request.headers['last-event-id'], request.query.after);
-    request.stream = { blogId, cursor, release: this.streamsPerAddress.admit(request.ip ?? '') };
+    const release = await this.streamsPerAddress.admit(request.ip ?? '');
+    request.stream = { blogId, cursor, release };
     return true;
   }
 }
