@@ -1,8 +1,25 @@
 /**
- * PostgreSQL + Redis (npm run test:cluster): specs that need the two services, and the e2e
- * suites that touch data, run again with every test app on its own PostgreSQL database.
+ * PostgreSQL + Redis (npm run test:cluster): the specs that need the two services, the
+ * multi-process suite, and the e2e suites that touch data, run again with every test app on
+ * a PostgreSQL database of its own (LIVEBLOG_TEST_DATABASE=postgres, set by the script).
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+
+/** The e2e suites whose data goes through the database, the bus or the shared limits. */
+const SUITES_ON_POSTGRES = [
+  'access-roles',
+  'access-sessions',
+  'admin',
+  'auth',
+  'blogs',
+  'health',
+  'posts',
+  'site',
+  'stream',
+  'stream-http',
+  'views',
+  'hardening-rate-limits',
+];
 
 module.exports = {
   testTimeout: 60000,
@@ -11,7 +28,18 @@ module.exports = {
       displayName: 'cluster',
       testEnvironment: 'node',
       rootDir: '.',
-      testMatch: ['<rootDir>/src/**/*.cluster-spec.ts', '<rootDir>/test/cluster/**/*.cluster-spec.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.cluster-spec.ts',
+        '<rootDir>/test/cluster/**/*.cluster-spec.ts',
+      ],
+      transform,
+    },
+    {
+      displayName: 'e2e-postgres',
+      testEnvironment: 'node',
+      rootDir: '.',
+      testMatch: SUITES_ON_POSTGRES.map((suite) => `<rootDir>/test/${suite}.e2e-spec.ts`),
+      setupFilesAfterEnv: ['<rootDir>/test/support/cluster-setup.ts'],
       transform,
     },
   ],

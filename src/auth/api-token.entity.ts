@@ -21,9 +21,9 @@ export class ApiToken {
   @Column({ type: 'varchar', length: 64, unique: true })
   secretHash!: string;
 
-  @Column({ type: 'datetime' })
+  @Column({ type: Date })
   createdAt!: Date;
 
-  @Column({ type: 'datetime', nullable: true })
+  @Column({ type: Date, nullable: true })
   lastUsedAt!: Date | null;
 }

@@ -18,12 +18,12 @@ export class Session {
   @Column({ type: 'varchar', length: 64 })
   csrfToken!: string;
 
-  @Column({ type: 'datetime' })
+  @Column({ type: Date })
   createdAt!: Date;
 
-  @Column({ type: 'datetime' })
+  @Column({ type: Date })
   lastSeenAt!: Date;
 
-  @Column({ type: 'datetime' })
+  @Column({ type: Date })
   expiresAt!: Date;
 }

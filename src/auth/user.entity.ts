@@ -22,13 +22,13 @@ export class User {
   @Column({ type: 'varchar', length: 255 })
   passwordHash!: string;
 
-  @Column({ type: 'datetime' })
+  @Column({ type: Date })
   createdAt!: Date;
 
   /**
    * Set when an admin removes the user: they can no longer sign in, but their entries keep
    * their name, so users are never deleted. Inviting the address again restores the account.
    */
-  @Column({ type: 'datetime', nullable: true })
+  @Column({ type: Date, nullable: true })
   removedAt!: Date | null;
 }

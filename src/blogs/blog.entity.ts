@@ -21,9 +21,9 @@ export class Blog {
   @Column({ type: 'varchar', length: 5, default: 'live' })
   status!: BlogStatus;
 
-  @Column({ type: 'datetime' })
+  @Column({ type: Date })
   createdAt!: Date;
 
-  @Column({ type: 'datetime' })
+  @Column({ type: Date })
   updatedAt!: Date;
 }

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Like, Repository } from 'typeorm';
 import { findRowBy } from '../database/plain-rows';
 import { Transactions } from '../database/transactions';
-import { isUniqueViolation } from '../database/sqlite-errors';
+import { isUniqueViolation } from '../database/database-errors';
 import { ConflictError, NotFoundError } from '../errors/domain-errors';
 import { Blog } from './blog.entity';
 import { CreateBlogDto } from './dto/create-blog.dto';

@@ -178,8 +178,12 @@ const variables = Object.keys(new AppConfig());
 /**
  * Validates the environment and prepares the database folder. Throws InvalidConfigError
  * whose message names the first bad variable, never its value (it may be a secret).
+ * `signsSessions: false` is for the migration CLI, which needs no session secret.
  */
-export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  { signsSessions = true }: { signsSessions?: boolean } = {},
+): AppConfig {
   const given = Object.fromEntries(
     variables
       .filter((name) => env[name] !== undefined && env[name] !== '')
@@ -198,7 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   if (config.DATABASE_URL) {
     // Every process must sign cookies alike, and a file next to a local database is not shared.
-    if (!config.SESSION_SECRET) {
+    if (signsSessions && !config.SESSION_SECRET) {
       throw new InvalidConfigError(
         'Invalid configuration: SESSION_SECRET must be set when DATABASE_URL is (every process signs sessions with it)',
       );
@@ -207,7 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   }
   config.DATABASE_PATH = resolve(config.DATABASE_PATH);
   ensureWritableFolder(config.DATABASE_PATH);
-  config.SESSION_SECRET ??= readSessionSecret(config.DATABASE_PATH);
+  if (signsSessions) config.SESSION_SECRET ??= readSessionSecret(config.DATABASE_PATH);
   return config;
 }
 

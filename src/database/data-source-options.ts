@@ -1,14 +1,30 @@
 import { join } from 'node:path';
+import { defaults as pgDefaults, types as pgTypes } from 'pg';
 import type { DataSourceOptions } from 'typeorm';
+import type { AppConfig } from '../config/app-config';
+
+/** Where the data lives: the SQLite file, or PostgreSQL when DATABASE_URL is given. */
+export type DatabaseSettings = Pick<AppConfig, 'DATABASE_PATH' | 'DATABASE_URL'>;
+
+// Every feature's entities by file name, so the database knows no feature folder.
+const entities = [join(__dirname, '..', '**', '*.entity.{ts,js}')];
+const migrationsOf = (database: 'sqlite' | 'postgres') => [
+  join(__dirname, '..', '..', 'migrations', database, '*.{ts,js}'),
+];
 
 /** The one database configuration, shared by the app and the TypeORM CLI (ormconfig.ts). */
-export function dataSourceOptions(databasePath: string): DataSourceOptions {
+export function dataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  return settings.DATABASE_URL
+    ? postgresOptions(settings.DATABASE_URL)
+    : sqliteOptions(settings.DATABASE_PATH);
+}
+
+function sqliteOptions(databasePath: string): DataSourceOptions {
   return {
     type: 'better-sqlite3',
     database: databasePath,
-    // Every feature's entities by file name, so the database knows no feature folder.
-    entities: [join(__dirname, '..', '**', '*.entity.{ts,js}')],
-    migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
+    entities,
+    migrations: migrationsOf('sqlite'),
     synchronize: false,
     // WAL lets readers (streams replaying the log) run while a write commits.
     enableWAL: true,
@@ -20,4 +36,32 @@ export function dataSourceOptions(databasePath: string): DataSourceOptions {
       db.pragma('synchronous = FULL');
     },
   };
+}
+
+function postgresOptions(url: string): DataSourceOptions {
+  storeTimestampsAsUtc();
+  return {
+    type: 'postgres',
+    url,
+    entities,
+    migrations: migrationsOf('postgres'),
+    synchronize: false,
+    // Writes and replays of one process; the log's listener has a connection of its own.
+    poolSize: 10,
+    // A PostgreSQL that does not answer fails a start, or a request, instead of hanging it.
+    connectTimeoutMS: 10_000,
+  };
+}
+
+/**
+ * Dates are `timestamp` columns (the type TypeORM gives a Date on PostgreSQL, as `datetime` on
+ * SQLite). By default node-postgres writes and reads them in the process's own time zone, so
+ * two servers in different zones would disagree; both ways in UTC, every process agrees.
+ */
+function storeTimestampsAsUtc(): void {
+  pgDefaults.parseInputDatesAsUTC = true;
+  pgTypes.setTypeParser(
+    pgTypes.builtins.TIMESTAMP,
+    (text) => new Date(`${text.replace(' ', 'T')}Z`),
+  );
 }

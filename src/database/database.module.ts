@@ -1,7 +1,9 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
+import { runPendingMigrations } from './migrations';
 import { Transactions } from './transactions';
 
 @Global()
@@ -10,12 +12,20 @@ import { Transactions } from './transactions';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.DATABASE_PATH),
-        // Pending migrations run at every start, so an upgrade is `git pull && npm start`.
-        migrationsRun: true,
-        // Fail at once on a broken database file instead of retrying for half a minute.
+        ...dataSourceOptions(config),
+        // Fail at once on a broken database instead of retrying for half a minute.
         retryAttempts: 0,
       }),
+      dataSourceFactory: async (options?: DataSourceOptions) => {
+        const dataSource = await new DataSource(options!).initialize();
+        try {
+          await runPendingMigrations(dataSource);
+        } catch (error) {
+          await dataSource.destroy();
+          throw error;
+        }
+        return dataSource;
+      },
     }),
   ],
   providers: [Transactions],

@@ -16,7 +16,7 @@ let dataSource: DataSource;
 beforeEach(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'liveblog-plain-rows-'));
   dataSource = new DataSource({
-    ...dataSourceOptions(join(dataDir, 'liveblog.sqlite')),
+    ...dataSourceOptions({ DATABASE_PATH: join(dataDir, 'liveblog.sqlite') }),
     migrationsRun: true,
   });
   await dataSource.initialize();

@@ -6,9 +6,9 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
  * makes. The builder spends more JavaScript than SQLite spends running the statement, and
  * TypeORM's SQLite driver writes numbers into the SQL text: each new id made a new statement
  * for SQLite to compile, pushing reused ones out of the driver's statement cache. Here values
- * are bound; the columns and their conversions (booleans, dates) still come from the entity's
- * metadata and the driver. Unlike TypeORM's insert, an unset column does not get its default:
- * the caller sets every column.
+ * are bound; the columns, their conversions (booleans, dates) and the placeholders (`?` or
+ * `$1`) still come from the entity's metadata and the driver. Unlike TypeORM's insert, an
+ * unset column does not get its default: the caller sets every column.
  */
 
 interface InsertStatement {
@@ -33,8 +33,9 @@ export async function insertRow<T extends ObjectLiteral>(
     if (value === undefined) throw new Error(`${metadata.name}.${column.propertyName} is unset`);
     return driver.preparePersistentValue(value, column);
   });
-  // better-sqlite3 answers an INSERT with the new row's id (lastInsertRowid).
-  return Number(await manager.query(sql, values));
+  const answer: unknown = await manager.query(sql, values);
+  // PostgreSQL returns the id asked for; better-sqlite3 answers with lastInsertRowid.
+  return Number(Array.isArray(answer) ? (answer[0] as { id: number }).id : answer);
 }
 
 /** The entity whose `property` (a unique column) holds `value`, or null. */
@@ -49,7 +50,7 @@ export async function findRowBy<T extends ObjectLiteral>(
   if (!keyColumn) throw new Error(`${metadata.name} has no column ${property}`);
   const { driver } = manager.connection;
   const rows = await manager.query<Record<string, unknown>[]>(
-    `SELECT * FROM ${driver.escape(metadata.tableName)} WHERE ${driver.escape(keyColumn.databaseName)} = ? LIMIT 1`,
+    `SELECT * FROM ${driver.escape(metadata.tableName)} WHERE ${driver.escape(keyColumn.databaseName)} = ${driver.createParameter('value', 0)} LIMIT 1`,
     [value],
   );
   if (rows.length === 0) return null;
@@ -67,8 +68,11 @@ function insertStatement(manager: EntityManager, metadata: EntityMetadata): Inse
     const { driver } = manager.connection;
     const columns = metadata.columns.filter((column) => column.isInsert && !column.isGenerated);
     const names = columns.map((column) => driver.escape(column.databaseName)).join(', ');
-    const placeholders = columns.map(() => '?').join(', ');
-    const sql = `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES (${placeholders})`;
+    const placeholders = columns.map((column, index) =>
+      driver.createParameter(column.propertyName, index),
+    );
+    const returning = driver.options.type === 'postgres' ? ' RETURNING "id"' : '';
+    const sql = `INSERT INTO ${driver.escape(metadata.tableName)} (${names}) VALUES (${placeholders.join(', ')})${returning}`;
     insertStatements.set(metadata, (statement = { sql, columns }));
   }
   return statement;

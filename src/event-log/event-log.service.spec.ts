@@ -7,6 +7,7 @@ import { Post } from '../posts/post.entity';
 import { EventBus } from './event-bus';
 import { EventLog } from './event-log.service';
 import { entryDeleted } from './events';
+import { LocalLogFeed } from './local-log-feed';
 import { LogEvent } from './log-event.entity';
 
 interface Fixture {
@@ -34,10 +35,12 @@ async function setUp(): Promise<Fixture> {
   const published: LogEvent[] = [];
   const subscription = bus.committed$.subscribe((event) => published.push(event));
   cleanups.push(() => subscription.unsubscribe());
+  const feed = new LocalLogFeed(dataSource, bus);
+  await feed.onModuleInit();
   const eventLog = new EventLog(
     dataSource.getRepository(LogEvent),
     new Transactions(dataSource),
-    bus,
+    feed,
   );
   return { dataSource, eventLog, published, blog, author };
 }

@@ -3,9 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, MoreThan, Repository } from 'typeorm';
 import { insertRow } from '../database/plain-rows';
 import { Transactions } from '../database/transactions';
-import { EventBus } from './event-bus';
 import type { NewEvent } from './events';
 import { LogEvent } from './log-event.entity';
+import { LogFeed, newestEventId } from './log-feed';
 
 /** What a unit of work of EventLog.commit() changed, and the event that reports it. */
 export interface ChangeWithEvent<C> {
@@ -19,14 +19,15 @@ export class EventLog {
   constructor(
     @InjectRepository(LogEvent) private readonly events: Repository<LogEvent>,
     private readonly transactions: Transactions,
-    private readonly eventBus: EventBus,
+    private readonly feed: LogFeed,
   ) {}
 
   /**
    * The outbox: runs `work` in a transaction, appends the event it returns in the same
-   * transaction, and publishes the event on the bus once committed. A change and its event
-   * commit together or not at all, and streams only ever see committed events. A crash
-   * between commit and publish loses nothing: a reader's next resume reads it from the log.
+   * transaction, and has the feed publish the event on the bus once committed (on every
+   * process). A change and its event commit together or not at all, and streams only ever see
+   * committed events. A crash between commit and publish loses nothing: a reader's next
+   * resume reads it from the log.
    */
   async commit<C>(
     work: (manager: EntityManager) => Promise<ChangeWithEvent<C>>,
@@ -35,17 +36,23 @@ export class EventLog {
       const { change, event } = await work(manager);
       return { change, logged: await this.append(manager, event) };
     });
-    this.eventBus.publishCommitted(logged);
+    this.feed.committed(logged);
     return { change, eventId: logged.id };
   }
 
   /** The id of the newest event of the whole log, 0 when it is empty. */
-  async newestId(): Promise<number> {
-    const row = await this.events
-      .createQueryBuilder('event')
-      .select('MAX(event.id)', 'newest')
-      .getRawOne<{ newest: number | null }>();
-    return row?.newest ?? 0;
+  newestId(): Promise<number> {
+    return newestEventId(this.events.manager);
+  }
+
+  /** Every event up to this id has been published on this process's bus (or predates it). */
+  publishedThrough(): number {
+    return this.feed.publishedThrough();
+  }
+
+  /** Resolves once every event committed so far, by any process, is on this process's bus. */
+  catchUp(): Promise<void> {
+    return this.feed.catchUp();
   }
 
   /** One page of a blog's events newer than `afterId`, oldest first. */
@@ -65,7 +72,9 @@ export class EventLog {
       payload: JSON.stringify(event.data),
       createdAt: new Date(),
     });
+    await this.feed.beforeAppend(manager);
     logged.id = await insertRow(manager, LogEvent, logged);
+    await this.feed.afterAppend(manager, logged);
     return logged;
   }
 }

@@ -39,6 +39,6 @@ export class LogEvent {
   @Column({ type: 'text' })
   payload!: string;
 
-  @Column({ type: 'datetime' })
+  @Column({ type: Date })
   createdAt!: Date;
 }

@@ -54,9 +54,9 @@ export class Post {
   @Column({ type: 'integer', default: 0 })
   views!: number;
 
-  @Column({ type: 'datetime' })
+  @Column({ type: Date })
   createdAt!: Date;
 
-  @Column({ type: 'datetime' })
+  @Column({ type: Date })
   updatedAt!: Date;
 }

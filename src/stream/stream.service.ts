@@ -39,7 +39,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
   private subscriptions: Subscription[] = [];
   private stopping = false;
   /**
-   * The newest event published on the bus (read from the log at start). A new stream is
+   * The newest event published on the bus (or in the log at start). A new stream is
    * subscribed before it reads this, so every later event reaches it live: no query needed.
    */
   private newestId = 0;
@@ -56,8 +56,9 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     this.readers = new BlogReaders(this.readerCounts);
   }
 
-  async onModuleInit(): Promise<void> {
-    this.newestId = await this.eventLog.newestId();
+  onModuleInit(): void {
+    // Read and subscribed in one go: no event can reach the bus in between.
+    this.newestId = this.eventLog.publishedThrough();
     this.recentEvents = new RecentEvents(this.newestId);
     this.subscriptions = [
       this.eventBus.committed$.subscribe((event) => this.broadcast(event)),
@@ -129,6 +130,12 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     // Subscribe before reading the log, or events published meanwhile are lost.
     this.readers.add(blogId, reader);
 
+    if (cursor.kind === 'after' && cursor.eventId > this.newestId) {
+      // A cursor from another process, a moment ahead of this one's bus; reset only if the
+      // log has no such event either.
+      await this.eventLog.catchUp();
+      if (!reader.isOpen) return;
+    }
     const newest = this.newestId;
     if (cursor.kind === 'invalid' || (cursor.kind === 'after' && cursor.eventId > newest)) {
       const reason =

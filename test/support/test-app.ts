@@ -5,6 +5,14 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/app-config';
 import { createApp } from '../../src/http-app';
+import {
+  createTestPostgres,
+  emptyRedis,
+  onPostgres,
+  TEST_SESSION_SECRET,
+  type TestPostgres,
+  workerRedisUrl,
+} from './test-services';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -24,13 +32,42 @@ export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** The real app on a real SQLite file, listening on a free loopback port. */
+/** The PostgreSQL database of each data folder (test:cluster), so a restart finds its data. */
+const postgresOfDataDir = new Map<string, TestPostgres>();
+
+/** Drops the databases of the data folders; test:cluster runs it after each file's tests. */
+export async function dropTestDatabases(): Promise<void> {
+  const databases = [...postgresOfDataDir.values()];
+  postgresOfDataDir.clear();
+  for (const database of databases) await database.drop();
+}
+
+/**
+ * Where the app keeps its data: the SQLite file in the folder, or under test:cluster a
+ * PostgreSQL database of the folder's own and a freshly emptied Redis.
+ */
+async function storageOf(dataDir: string): Promise<Record<string, string>> {
+  if (!onPostgres) return { DATABASE_PATH: join(dataDir, 'liveblog.sqlite') };
+  const redisUrl = workerRedisUrl();
+  let database = postgresOfDataDir.get(dataDir);
+  if (!database) {
+    database = await createTestPostgres();
+    postgresOfDataDir.set(dataDir, database);
+    await emptyRedis(redisUrl);
+  }
+  return { DATABASE_URL: database.url, REDIS_URL: redisUrl, SESSION_SECRET: TEST_SESSION_SECRET };
+}
+
+/**
+ * The real app listening on a free loopback port: on a real SQLite file in `dataDir`, or under
+ * test:cluster on PostgreSQL and Redis.
+ */
 export async function startTestApp(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<TestApp> {
   const config = loadConfig({
-    DATABASE_PATH: join(dataDir, 'liveblog.sqlite'),
+    ...(await storageOf(dataDir)),
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',

@@ -17,7 +17,7 @@ export interface TestDatabase {
 export async function openTestDatabase(): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'liveblog-database-'));
   const dataSource = new DataSource({
-    ...dataSourceOptions(join(dataDir, 'liveblog.sqlite')),
+    ...dataSourceOptions({ DATABASE_PATH: join(dataDir, 'liveblog.sqlite') }),
     migrationsRun: true,
   });
   await dataSource.initialize();

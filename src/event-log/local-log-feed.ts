@@ -1,0 +1,39 @@
+import type { OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { EventBus } from './event-bus';
+import { LogFeed, newestEventId } from './log-feed';
+import type { LogEvent } from './log-event.entity';
+
+/**
+ * The feed of one process on SQLite: its transactions run one after another, so ids are
+ * handed out in commit order, and every commit is its own, published as it completes.
+ */
+export class LocalLogFeed extends LogFeed implements OnModuleInit {
+  private newestPublished = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly eventBus: EventBus,
+  ) {
+    super();
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.newestPublished = await newestEventId(this.dataSource.manager);
+  }
+
+  publishedThrough(): number {
+    return this.newestPublished;
+  }
+
+  async beforeAppend(): Promise<void> {}
+
+  async afterAppend(): Promise<void> {}
+
+  committed(event: LogEvent): void {
+    this.newestPublished = event.id;
+    this.eventBus.publishCommitted(event);
+  }
+
+  async catchUp(): Promise<void> {}
+}

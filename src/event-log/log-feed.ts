@@ -1,0 +1,33 @@
+import type { EntityManager } from 'typeorm';
+import type { LogEvent } from './log-event.entity';
+
+/**
+ * Brings the log's committed events to this process's bus, each once and in id order, and
+ * keeps ids in commit order. EventLog calls it around each append; streams ask it how far
+ * the bus has come. One process on SQLite publishes its own commits (LocalLogFeed); processes
+ * sharing PostgreSQL each follow the log (PostgresLogFeed).
+ */
+export abstract class LogFeed {
+  /** Every event up to this id is on the bus, or was in the log before this process started. */
+  abstract publishedThrough(): number;
+
+  /** In the append's transaction, just before the event's insert. */
+  abstract beforeAppend(manager: EntityManager): Promise<void>;
+
+  /** In the append's transaction, just after the event's insert. */
+  abstract afterAppend(manager: EntityManager, event: LogEvent): Promise<void>;
+
+  /** An append of this process has committed. */
+  abstract committed(event: LogEvent): void;
+
+  /** Resolves once every event committed before the call is on the bus. */
+  abstract catchUp(): Promise<void>;
+}
+
+/** The newest id of the whole log, 0 when it is empty. */
+export async function newestEventId(manager: EntityManager): Promise<number> {
+  const [row] = await manager.query<{ newest: number | string | null }[]>(
+    'SELECT MAX("id") AS "newest" FROM "events"',
+  );
+  return Number(row?.newest ?? 0);
+}

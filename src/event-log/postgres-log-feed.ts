@@ -1,0 +1,164 @@
+import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Client } from 'pg';
+import { DataSource, EntityManager, MoreThan } from 'typeorm';
+import { EventBus } from './event-bus';
+import { LogFeed, newestEventId } from './log-feed';
+import { LogEvent } from './log-event.entity';
+
+/** NOTIFY channel of the log: its payload is the new event's id, never the entry. */
+export const EVENTS_CHANNEL = 'liveblog_events';
+/** The advisory lock key appends are serialized under ("LBEVENTS"). */
+const APPEND_LOCK = 0x4c424556_454e5453n.toString();
+/** A notification lost on the way is made up for by reading the log this often anyway. */
+export const SAFETY_READ_MS = 3000;
+const RECONNECT_MS = 500;
+const READ_PAGE_SIZE = 1000;
+
+/**
+ * The feed of one of several processes sharing PostgreSQL.
+ *
+ * Order: a sequence hands out ids at insert, not at commit, so event 1001 could commit and
+ * reach readers before event 1000, and a reader resuming after 1001 would never get 1000.
+ * Each append therefore takes one transaction-scoped advisory lock just before its insert,
+ * held to commit: the next append gets its id only once this one has committed (or rolled
+ * back), so ids commit in order and "newer than my cursor" misses nothing. The lock is held
+ * for the insert and the commit only (about a millisecond and the commit's fsync), the
+ * change's own work is done before it; a commit-order high-water mark (xmin tracking) would
+ * allow parallel appends, at the price of holding back every read behind the oldest open
+ * transaction of the whole database. One lock for the whole log, not per blog, so the
+ * process-wide cursor below sees a gapless order.
+ *
+ * Wake-ups: every append sends a NOTIFY (at commit, by PostgreSQL) on one dedicated listening
+ * connection per process, outside the pool. A wake-up reads the log after the newest event
+ * published here, once for all of this process's readers, and publishes each new row on the
+ * local bus. A dropped listener reconnects and reads what it missed; a read every few seconds
+ * covers a notification lost anyway.
+ */
+export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(PostgresLogFeed.name);
+  private newestPublished = 0;
+  private listener?: Client;
+  private reconnectTimer?: NodeJS.Timeout;
+  private safetyTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private reading?: Promise<void>;
+  private nextRead?: Promise<void>;
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly dataSource: DataSource,
+    private readonly eventBus: EventBus,
+  ) {
+    super();
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.newestPublished = await newestEventId(this.dataSource.manager);
+    await this.listen();
+    this.safetyTimer = setInterval(() => void this.catchUp(), SAFETY_READ_MS);
+    this.safetyTimer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.safetyTimer);
+    clearTimeout(this.reconnectTimer);
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  publishedThrough(): number {
+    return this.newestPublished;
+  }
+
+  async beforeAppend(manager: EntityManager): Promise<void> {
+    await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+  }
+
+  async afterAppend(manager: EntityManager, event: LogEvent): Promise<void> {
+    await manager.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(event.id)]);
+  }
+
+  /** Read at once rather than wait for the notification to come back from PostgreSQL. */
+  committed(): void {
+    void this.catchUp();
+  }
+
+  /**
+   * One read at a time. A call during a read may have come after it started, so it gets one
+   * more read once this one is done, shared with every other call made meanwhile.
+   */
+  catchUp(): Promise<void> {
+    if (!this.reading) {
+      this.reading = this.publishNewEvents().finally(() => (this.reading = undefined));
+      return this.reading;
+    }
+    this.nextRead ??= this.reading.then(() => {
+      this.nextRead = undefined;
+      return this.catchUp();
+    });
+    return this.nextRead;
+  }
+
+  private async publishNewEvents(): Promise<void> {
+    try {
+      for (;;) {
+        const events = await this.dataSource.getRepository(LogEvent).find({
+          where: { id: MoreThan(this.newestPublished) },
+          order: { id: 'ASC' },
+          take: READ_PAGE_SIZE,
+        });
+        for (const event of events) {
+          this.newestPublished = event.id;
+          this.eventBus.publishCommitted(event);
+        }
+        if (events.length < READ_PAGE_SIZE) return;
+      }
+    } catch (error) {
+      // The next notification or safety read tries again.
+      this.logger.error(`Reading the event log failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Connects the listening connection; a failure to connect is the caller's to handle. */
+  private async listen(): Promise<void> {
+    const client = new Client({ connectionString: this.databaseUrl });
+    const lost = (error: Error) => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      client.end().catch(() => undefined);
+      this.logger.warn(`Event log listener lost (${error.message}); reconnecting`);
+      this.reconnectLater();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost(new Error('connection ended')));
+    client.on('notification', ({ payload }) => {
+      if (Number(payload) > this.newestPublished) void this.catchUp();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.listener = client;
+    // What committed while nobody here was listening.
+    void this.catchUp();
+  }
+
+  private reconnectLater(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (this.stopped) return;
+      this.listen().catch((error: Error) => {
+        this.logger.warn(`Event log listener cannot connect (${error.message}); retrying`);
+        this.reconnectLater();
+      });
+    }, RECONNECT_MS);
+  }
+}
