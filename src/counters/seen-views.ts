@@ -75,6 +75,11 @@ export class SeenViews {
     return false;
   }
 
+  /** The entries among `postIds` this reader views for the first time. */
+  firstViews(readerId: string, postIds: number[]): number[] {
+    return postIds.filter((postId) => this.firstView(readerId, postId));
+  }
+
   private find(table: Uint32Array, fingerprint: number, start: number): number {
     const mask = this.slots - 1;
     for (let i = 0; i < this.slots; i++) {

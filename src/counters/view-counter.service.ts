@@ -4,14 +4,18 @@ import {
   Logger,
   OnModuleDestroy,
   OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { Transactions } from '../database/transactions';
 import { Post } from '../posts/post.entity';
 import { EventBus } from '../event-log/event-bus';
-import { viewCounts } from '../event-log/events';
+import { type BlogFigures, viewCounts } from '../event-log/events';
+import { FiguresRelay } from '../redis/figures-relay';
+import { RedisConnection } from '../redis/redis-connection';
 import { SeenViews } from './seen-views';
+import { SharedSeenViews } from './shared-seen-views';
 
 /** Counted views go to the database, and their new totals to the streams, this often. */
 export const VIEWS_FLUSH_MS = 1000;
@@ -21,11 +25,16 @@ export const VIEWS_FLUSH_MS = 1000;
  * one transaction about once a second and at shutdown, then published on the bus as one
  * view-counts event per blog with the entries' new totals (never logged: they carry no id).
  * Publishing an entry never waits on it.
+ *
+ * With Redis, several processes: which reader has seen what is shared (a reader counts once
+ * per entry whichever process they reach), and the totals go out through FiguresRelay to the
+ * readers of every process. Increments stay in each process and every process flushes its
+ * own: adding to a total is commutative, so the flushes need no coordination.
  */
 @Injectable()
 export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(ViewCounter.name);
-  private readonly seen = new SeenViews();
+  private readonly seen: SeenViews | SharedSeenViews;
   /** Views counted since the last flush, by entry. */
   private pending = new Map<number, number>();
   private timer?: NodeJS.Timeout;
@@ -35,7 +44,11 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
     @InjectRepository(Post) private readonly posts: Repository<Post>,
     private readonly transactions: Transactions,
     private readonly eventBus: EventBus,
-  ) {}
+    @Optional() redis?: RedisConnection,
+    @Optional() private readonly figuresRelay?: FiguresRelay,
+  ) {
+    this.seen = redis ? new SharedSeenViews(redis) : new SeenViews();
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.flush(), VIEWS_FLUSH_MS);
@@ -59,13 +72,20 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
       select: { id: true },
       where: { blogId, id: In(postIds) },
     });
-    for (const { id } of entries) this.record(readerId, id);
+    const ids = entries.map((entry) => entry.id);
+    await this.count(readerId, ids);
   }
 
-  /** Counts a view of an entry by a reader, once per reader and entry. */
+  /** Counts a view of an entry by a reader, once per reader and entry; never waited for. */
   record(readerId: string, postId: number): void {
-    if (!this.seen.firstView(readerId, postId)) return;
-    this.pending.set(postId, (this.pending.get(postId) ?? 0) + 1);
+    void this.count(readerId, [postId]);
+  }
+
+  /** One question to the dedupe store (one round trip with Redis) for all the entries. */
+  private async count(readerId: string, postIds: number[]): Promise<void> {
+    for (const postId of await this.seen.firstViews(readerId, postIds)) {
+      this.pending.set(postId, (this.pending.get(postId) ?? 0) + 1);
+    }
   }
 
   /** Writes the counted views and pushes the new totals; one flush at a time. */
@@ -96,7 +116,12 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
       countsByBlog.set(post.blogId, counts);
     }
     for (const [blogId, counts] of countsByBlog) {
-      this.eventBus.publishFigures(viewCounts(blogId, counts));
+      await this.publish(viewCounts(blogId, counts));
     }
+  }
+
+  private async publish(figures: BlogFigures): Promise<void> {
+    if (this.figuresRelay) await this.figuresRelay.publish(figures);
+    else this.eventBus.publishFigures(figures);
   }
 }

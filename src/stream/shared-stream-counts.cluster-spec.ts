@@ -74,8 +74,7 @@ describe(SharedStreamCounts.name, () => {
     it('should write its counts again when Redis has lost them', async () => {
       const [first, second] = [runningProcess(), runningProcess()];
       await openMany(first, 3, 3);
-      const admin = redis.process();
-      await admin.client.del(...(await admin.client.keys(`${redis.prefix}*`)));
+      await redis.admin.del(...(await redis.admin.keys(`${redis.prefix}*`)));
       expect(await second.tryOpen(ADDRESS, 3)).toBe(true);
       await second.close(ADDRESS);
 

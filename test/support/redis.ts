@@ -1,8 +1,9 @@
+import Redis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { RedisConnection } from '../../src/redis/redis-connection';
 
-/** The Redis the cluster specs run against: REDIS_URL, or the local default. */
-export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The Redis the cluster specs run against: TEST_REDIS_URL, or the local one. */
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
  * Connections standing for processes of one server, on a key prefix of their own so that
@@ -11,6 +12,7 @@ export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export class TestRedis {
   readonly prefix = `liveblog-test:${randomBytes(6).toString('hex')}:`;
   private readonly connections: RedisConnection[] = [];
+  private adminClient?: Redis;
 
   /** A connection as one process of the server would have. */
   process(processId?: string): RedisConnection {
@@ -19,20 +21,22 @@ export class TestRedis {
     return connection;
   }
 
+  /** A connection of the test's own, to look at what the processes keep. */
+  get admin(): Redis {
+    return (this.adminClient ??= new Redis(TEST_REDIS_URL));
+  }
+
   /** The keys made under the prefix, without it, sorted. */
   async keys(): Promise<string[]> {
-    const found = await this.admin().client.keys(`${this.prefix}*`);
+    const found = await this.admin.keys(`${this.prefix}*`);
     return found.map((key) => key.slice(this.prefix.length)).sort();
   }
 
   async deleteAll(): Promise<void> {
-    const admin = this.admin();
-    const found = await admin.client.keys(`${this.prefix}*`);
-    if (found.length > 0) await admin.client.del(...found);
     await Promise.all(this.connections.splice(0).map((connection) => connection.close()));
-  }
-
-  private admin(): RedisConnection {
-    return this.connections[0] ?? this.process('admin');
+    const found = await this.admin.keys(`${this.prefix}*`);
+    if (found.length > 0) await this.admin.del(...found);
+    await this.adminClient?.quit();
+    this.adminClient = undefined;
   }
 }
