@@ -10,7 +10,7 @@ export const EVENTS_CHANNEL = 'liveblog_events';
 /** The advisory lock key appends are serialized under ("LBEVENTS"). */
 const APPEND_LOCK = 0x4c424556_454e5453n.toString();
 /** A notification lost on the way is made up for by reading the log this often anyway. */
-export const SAFETY_READ_MS = 3000;
+const SAFETY_READ_MS = 3000;
 const RECONNECT_MS = 500;
 const READ_PAGE_SIZE = 1000;
 
@@ -48,6 +48,7 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
     private readonly databaseUrl: string,
     private readonly dataSource: DataSource,
     private readonly eventBus: EventBus,
+    private readonly safetyReadMs = SAFETY_READ_MS,
   ) {
     super();
   }
@@ -55,7 +56,7 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
   async onModuleInit(): Promise<void> {
     this.newestPublished = await newestEventId(this.dataSource.manager);
     await this.listen();
-    this.safetyTimer = setInterval(() => void this.catchUp(), SAFETY_READ_MS);
+    this.safetyTimer = setInterval(() => void this.catchUp(), this.safetyReadMs);
     this.safetyTimer.unref();
   }
 
@@ -63,7 +64,9 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
     this.stopped = true;
     clearInterval(this.safetyTimer);
     clearTimeout(this.reconnectTimer);
-    await this.listener?.end().catch(() => undefined);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
   }
 
   publishedThrough(): number {
