@@ -1,0 +1,264 @@
+import { Client } from 'pg';
+import { firstValueFrom, filter } from 'rxjs';
+import { DataSource, EntityManager } from 'typeorm';
+import { createTestPostgres, type TestPostgres } from '../../test/support/test-services';
+import { saveEditorAndBlog, saveEntry } from '../../test/support/test-database';
+import { User } from '../auth/user.entity';
+import { Blog } from '../blogs/blog.entity';
+import { dataSourceOptions } from '../database/data-source-options';
+import { runPendingMigrations } from '../database/migrations';
+import { Transactions } from '../database/transactions';
+import { EventBus } from './event-bus';
+import { EventLog } from './event-log.service';
+import { entryDeleted } from './events';
+import { LogEvent } from './log-event.entity';
+import { PostgresLogFeed } from './postgres-log-feed';
+
+/** Long enough that no test here is rescued by the periodic read. */
+const NO_SAFETY_READ_MS = 10 * 60_000;
+
+/** One server process's view of the log: its pool, its feed, its bus and what reached it. */
+interface Process {
+  dataSource: DataSource;
+  eventLog: EventLog;
+  feed: PostgresLogFeed;
+  bus: EventBus;
+  /** Ids of the events the bus carried, in order. */
+  delivered: number[];
+}
+
+let database: TestPostgres;
+const processes: Process[] = [];
+let world: { author: User; blog: Blog };
+
+beforeEach(async () => {
+  database = await createTestPostgres();
+  const first = await startProcess();
+  world = await saveEditorAndBlog(first.dataSource);
+});
+
+afterEach(async () => {
+  for (const process of processes.splice(0)) {
+    await process.feed.onApplicationShutdown();
+    await process.dataSource.destroy();
+  }
+  await database.drop();
+});
+
+async function startProcess(
+  makeFeed = (dataSource: DataSource, bus: EventBus) =>
+    new PostgresLogFeed(database.url, dataSource, bus, NO_SAFETY_READ_MS),
+): Promise<Process> {
+  const dataSource = await new DataSource(
+    dataSourceOptions({ DATABASE_PATH: 'unused', DATABASE_URL: database.url }),
+  ).initialize();
+  await runPendingMigrations(dataSource);
+  const bus = new EventBus();
+  const delivered: number[] = [];
+  bus.committed$.subscribe((event) => delivered.push(event.id));
+  const feed = makeFeed(dataSource, bus);
+  await feed.onModuleInit();
+  const eventLog = new EventLog(
+    dataSource.getRepository(LogEvent),
+    new Transactions(dataSource),
+    feed,
+  );
+  const process = { dataSource, eventLog, feed, bus, delivered };
+  processes.push(process);
+  return process;
+}
+
+function publish({ eventLog }: Process, body: string): Promise<{ eventId: number }> {
+  return eventLog.commit(async (manager) => {
+    const post = await saveEntry(manager, world, body);
+    return { change: post, event: entryDeleted(world.blog.id, post.id) };
+  });
+}
+
+/** Resolves once the process's bus has carried the event. */
+function deliveryOf({ bus, delivered }: Process, eventId: number): Promise<unknown> {
+  if (delivered.includes(eventId)) return Promise.resolve();
+  return firstValueFrom(bus.committed$.pipe(filter((event) => event.id === eventId)));
+}
+
+/** Resolves once a session of the test database waits for an advisory lock, or `gaveUp()`. */
+async function someoneWaitsForTheAppendLock(gaveUp: () => boolean): Promise<void> {
+  const client = new Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    while (!gaveUp()) {
+      const { rowCount } = await client.query(
+        `SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+         WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = $1`,
+        [database.name],
+      );
+      if (rowCount) return;
+      await client.query('SELECT pg_sleep(0.01)');
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A feed whose first append stays uncommitted, its event inserted, until `commitHeld`: the
+ * moment a sequence-numbered log goes wrong if nothing orders appends.
+ */
+class FeedHoldingFirstAppend extends PostgresLogFeed {
+  inserted!: Promise<number>;
+  private markInserted!: (id: number) => void;
+  private release!: () => void;
+  private held = false;
+
+  constructor(...args: ConstructorParameters<typeof PostgresLogFeed>) {
+    super(...args);
+    this.inserted = new Promise((resolve) => (this.markInserted = resolve));
+  }
+
+  commitHeld(): void {
+    this.release();
+  }
+
+  override async afterAppend(manager: EntityManager, event: LogEvent): Promise<void> {
+    await super.afterAppend(manager, event);
+    if (this.held) return;
+    this.held = true;
+    const released = new Promise<void>((resolve) => (this.release = resolve));
+    this.markInserted(event.id);
+    await released;
+  }
+}
+
+describe('PostgresLogFeed', () => {
+  it('should give the append that commits later the larger id, even when it started first', async () => {
+    const slow = await startProcess(
+      (dataSource, bus) =>
+        new FeedHoldingFirstAppend(database.url, dataSource, bus, NO_SAFETY_READ_MS),
+    );
+    const fast = await startProcess();
+    const slowFeed = slow.feed as FeedHoldingFirstAppend;
+
+    // The slow append starts first and has its event inserted; the fast one starts second
+    // and would commit first.
+    const slowCommit = publish(slow, 'Started first, committed last');
+    const slowId = await slowFeed.inserted;
+    const fastCommit = publish(fast, 'Started second, committed first');
+    let fastCommitted = false;
+    void fastCommit.finally(() => (fastCommitted = true));
+    // Held at the lock; without it, the fast append would commit right away.
+    await someoneWaitsForTheAppendLock(() => fastCommitted);
+    slowFeed.commitHeld();
+    const [{ eventId: first }, { eventId: second }] = await Promise.all([slowCommit, fastCommit]);
+
+    expect(first).toBe(slowId);
+    expect(second).toBeGreaterThan(first);
+    // Every process, the publishing ones and a reader's, sees both, in order, once.
+    const reader = processes[0];
+    await Promise.all(processes.map((process) => deliveryOf(process, second)));
+    for (const process of [reader, slow, fast]) expect(process.delivered).toEqual([first, second]);
+  });
+
+  it('should, without the lock, be open to exactly the loss it prevents', async () => {
+    // The control: two appends by plain sequence numbers, the first held open.
+    const held = slowTransactionWithEvent();
+    const firstId = await held.inserted;
+    const secondId = await insertEventAndCommit();
+    const seenByAReader = await idsAfter(0);
+    await held.commit();
+
+    expect(secondId).toBeGreaterThan(firstId);
+    // A reader that read now and later resumes after the newest it saw never gets firstId.
+    expect(seenByAReader).toEqual([secondId]);
+    expect(await idsAfter(Math.max(...seenByAReader))).toEqual([]);
+  });
+
+  it('should bring every process every event once and in order, whoever publishes', async () => {
+    const others = [await startProcess(), await startProcess()];
+    const all = [processes[0], ...others];
+    const ids: number[] = [];
+
+    for (let i = 0; i < 12; i++) ids.push((await publish(all[i % 3], `Entry ${i}`)).eventId);
+    await Promise.all(all.map((process) => deliveryOf(process, ids.at(-1)!)));
+
+    for (const process of all) expect(process.delivered).toEqual(ids);
+  });
+
+  it('should reconnect a listener PostgreSQL killed, and miss nothing committed meanwhile', async () => {
+    const follower = processes[0];
+    const publisher = await startProcess();
+    const before = (await publish(publisher, 'Before')).eventId;
+    await deliveryOf(follower, before);
+
+    const killed = await terminateListeners();
+    const meanwhile = [
+      (await publish(publisher, 'While the listener was gone')).eventId,
+      (await publish(publisher, 'Still gone')).eventId,
+    ];
+    await Promise.all(meanwhile.map((id) => deliveryOf(follower, id)));
+    const after = (await publish(publisher, 'After the reconnect')).eventId;
+    await deliveryOf(follower, after);
+
+    expect(killed).toBe(2);
+    expect(follower.delivered).toEqual([before, ...meanwhile, after]);
+    expect(await listenerCount()).toBe(2);
+  });
+});
+
+/** Ends every listening connection to the test database, as an administrator would. */
+async function terminateListeners(): Promise<number> {
+  const client = new Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ ended: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+       WHERE datname = $1 AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`,
+      [database.name],
+    );
+    return rows.filter((row) => row.ended).length;
+  } finally {
+    await client.end();
+  }
+}
+
+async function listenerCount(): Promise<number> {
+  const rows = await processes[0].dataSource.query<unknown[]>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN %'`,
+    [database.name],
+  );
+  return rows.length;
+}
+
+/** An event row inserted by a bare sequence, its transaction left open until commit(). */
+function slowTransactionWithEvent(): { inserted: Promise<number>; commit(): Promise<void> } {
+  const runner = processes[0].dataSource.createQueryRunner();
+  const inserted = (async () => {
+    await runner.connect();
+    await runner.startTransaction();
+    return insertBareEvent(runner.manager);
+  })();
+  return {
+    inserted,
+    async commit() {
+      await runner.commitTransaction();
+      await runner.release();
+    },
+  };
+}
+
+function insertEventAndCommit(): Promise<number> {
+  return processes[0].dataSource.transaction((manager) => insertBareEvent(manager));
+}
+
+async function insertBareEvent(manager: EntityManager): Promise<number> {
+  const [{ id }] = await manager.query<{ id: number }[]>(
+    `INSERT INTO "events" ("blogId", "type", "postId", "payload", "createdAt")
+     VALUES ($1, 'delete', 0, '{}', now()) RETURNING "id"`,
+    [world.blog.id],
+  );
+  return id;
+}
+
+async function idsAfter(afterId: number): Promise<number[]> {
+  const events = await processes[0].eventLog.readAfter(world.blog.id, afterId, 100);
+  return events.map((event) => event.id);
+}
