@@ -18,7 +18,6 @@ const SUITES_ON_POSTGRES = [
   'stream',
   'stream-http',
   'views',
-  'hardening-rate-limits',
 ];
 
 module.exports = {

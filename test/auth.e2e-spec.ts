@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
 import request from 'supertest';
+import { ApiToken } from '../src/auth/api-token.entity';
+import { Session } from '../src/auth/session.entity';
 import { SetupService } from '../src/auth/setup.service';
+import { User } from '../src/auth/user.entity';
 import { createApiToken, createUser, PASSWORD, signIn } from './support/factories';
 import { makeDataDir, removeDataDir, startTestApp, TestApp } from './support/test-app';
 
@@ -55,8 +58,7 @@ describe('Accounts and authentication', () => {
 
       await testApp.close();
       testApp = await startTestApp(dataDir, env);
-      const [{ users }] = await testApp.database.query('SELECT COUNT(*) AS users FROM users');
-      expect(users).toBe(1);
+      await expect(testApp.database.getRepository(User).count()).resolves.toBe(1);
     });
 
     it('should print a setup link that creates the first admin once', async () => {
@@ -116,8 +118,7 @@ describe('Accounts and authentication', () => {
         .type('form')
         .send({ token, email: 'eve@example.test', name: 'Eve', password: 'a long password' })
         .expect(404);
-      const [{ users }] = await testApp.database.query('SELECT COUNT(*) AS users FROM users');
-      expect(users).toBe(1);
+      await expect(testApp.database.getRepository(User).count()).resolves.toBe(1);
     });
 
     it('should not offer a setup link once a user exists', async () => {
@@ -228,10 +229,7 @@ describe('Accounts and authentication', () => {
       await client.agent.get('/api/auth/me').expect(200);
       await client.agent.post('/api/auth/logout').set('X-CSRF-Token', client.csrfToken).expect(204);
       await client.agent.get('/api/auth/me').expect(401);
-      const [{ sessions }] = await testApp.database.query(
-        'SELECT COUNT(*) AS sessions FROM sessions',
-      );
-      expect(sessions).toBe(0);
+      await expect(testApp.database.getRepository(Session).count()).resolves.toBe(0);
     });
   });
 
@@ -323,7 +321,7 @@ describe('Accounts and authentication', () => {
       const listed = await client.agent.get('/api/tokens').expect(200);
       expect(listed.body.tokens).toEqual([{ ...token, lastUsedAt: expect.any(String) }]);
       expect(JSON.stringify(listed.body)).not.toContain(secret);
-      const [{ secretHash }] = await testApp.database.query('SELECT secretHash FROM api_tokens');
+      const [{ secretHash }] = await testApp.database.getRepository(ApiToken).find();
       expect(secretHash).not.toContain(secret);
 
       await client.agent

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import request from 'supertest';
+import { Post } from '../src/posts/post.entity';
 import { StreamService } from '../src/stream/stream.service';
 import {
   createApiToken,
@@ -395,9 +396,7 @@ describe('View counts and readers now', () => {
       await Promise.all(
         Array.from({ length: 4 }, () => beacon([post.id], craftedReader()).expect(204)),
       );
-      const [written] = await app().database.query('SELECT views FROM posts WHERE id = ?', [
-        post.id,
-      ]);
+      const written = await app().database.getRepository(Post).findOneByOrFail({ id: post.id });
       expect(written.views).toBe(1);
       reader.close();
       await app().close();

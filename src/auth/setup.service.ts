@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
-import { ForbiddenError } from '../errors/domain-errors';
+import { ConflictError, ForbiddenError } from '../errors/domain-errors';
 import { newSecret } from './secret-token';
 import type { User } from './user.entity';
 import { UsersService } from './users.service';
@@ -31,8 +31,13 @@ export class SetupService implements OnApplicationBootstrap {
     const { ADMIN_EMAIL: email, ADMIN_PASSWORD: password } = this.config;
     if (email && password) {
       if (!(await this.usersService.findByEmail(email))) {
-        await this.usersService.create({ email, password, name: 'Admin', role: 'admin' });
-        this.logger.log(`Created the admin ${email} from ADMIN_EMAIL`);
+        try {
+          await this.usersService.create({ email, password, name: 'Admin', role: 'admin' });
+          this.logger.log(`Created the admin ${email} from ADMIN_EMAIL`);
+        } catch (error) {
+          // Several processes starting together: another one created it first.
+          if (!(error instanceof ConflictError)) throw error;
+        }
       }
     } else if ((await this.usersService.count()) === 0) {
       this.setupToken = newSecret();

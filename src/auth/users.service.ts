@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { Transactions } from '../database/transactions';
 import { ConflictError, NotFoundError } from '../errors/domain-errors';
+import { isUniqueViolation } from '../database/database-errors';
 import { normalizeEmail } from '../validation/text.decorators';
 import { ApiToken } from './api-token.entity';
 import { hashPassword } from './password';
@@ -44,16 +45,22 @@ export class UsersService {
   async create(user: NewUser): Promise<User> {
     const passwordHash = await hashPassword(user.password);
     const email = normalizeEmail(user.email);
-    return this.transactions.run(async (manager) => {
-      const existing = await manager.findOneBy(User, { email });
-      if (existing && !existing.removedAt) throw new ConflictError('A user with this email exists');
-      const fields = { name: user.name, role: user.role, passwordHash, removedAt: null };
-      return manager.save(
-        existing
-          ? Object.assign(existing, fields)
-          : manager.create(User, { ...fields, email, createdAt: new Date() }),
-      );
-    });
+    const exists = new ConflictError('A user with this email exists');
+    try {
+      return await this.transactions.run(async (manager) => {
+        const existing = await manager.findOneBy(User, { email });
+        if (existing && !existing.removedAt) throw exists;
+        const fields = { name: user.name, role: user.role, passwordHash, removedAt: null };
+        return await manager.save(
+          existing
+            ? Object.assign(existing, fields)
+            : manager.create(User, { ...fields, email, createdAt: new Date() }),
+        );
+      });
+    } catch (error) {
+      // On PostgreSQL two processes may create the same user at once: the second one's insert.
+      throw isUniqueViolation(error) ? exists : error;
+    }
   }
 
   /** Changes a user's role; the last admin cannot stop being one. */

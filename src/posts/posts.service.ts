@@ -77,12 +77,18 @@ export class PostsService {
       .addSelect('COUNT(*)', 'entries')
       .addSelect('MAX(post.createdAt)', 'latest')
       .groupBy('post.blogId')
-      .getRawMany<{ blogId: number; entries: number; latest: string }>();
-    // Raw rows skip TypeORM's hydration: the stored text is "YYYY-MM-DD HH:MM:SS.SSS" in UTC.
+      .getRawMany<{ blogId: number; entries: number | string; latest: unknown }>();
+    // Raw rows skip TypeORM's hydration: the driver reads the date as it stores it (text on
+    // SQLite), and PostgreSQL counts in bigint, which arrives as text.
+    const { driver } = this.posts.manager.connection;
+    const createdAt = this.posts.metadata.findColumnWithPropertyName('createdAt')!;
     return new Map(
       rows.map((row) => [
         row.blogId,
-        { entries: row.entries, latestEntryAt: new Date(`${row.latest.replace(' ', 'T')}Z`) },
+        {
+          entries: Number(row.entries),
+          latestEntryAt: driver.prepareHydratedValue(row.latest, createdAt) as Date,
+        },
       ]),
     );
   }

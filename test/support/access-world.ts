@@ -193,7 +193,7 @@ export async function contentSnapshot(testApp: TestApp): Promise<Record<string, 
   const snapshot: Record<string, unknown[]> = {};
   for (const table of ['users', 'api_tokens', 'blogs', 'posts', 'events']) {
     const rows: Array<Record<string, unknown>> = await testApp.database.query(
-      `SELECT * FROM "${table}" ORDER BY rowid`,
+      `SELECT * FROM "${table}" ORDER BY "id"`,
     );
     // A token's use is recorded even when the route then refuses it.
     snapshot[table] = rows.map(({ lastUsedAt: _lastUsedAt, ...row }) => row);

@@ -3,6 +3,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { ApiTokensService } from '../../src/auth/api-tokens.service';
 import { UsersService } from '../../src/auth/users.service';
 import type { UserRole } from '../../src/auth/user.entity';
+import { LogEvent } from '../../src/event-log/log-event.entity';
 import type { TestApp } from './test-app';
 
 let sequence = 0;
@@ -102,5 +103,8 @@ export async function publishPost(
 export function eventRows(
   testApp: TestApp,
 ): Promise<Array<{ id: number; blogId: number; type: string; postId: number; payload: string }>> {
-  return testApp.database.query('SELECT id, blogId, type, postId, payload FROM events ORDER BY id');
+  return testApp.database.getRepository(LogEvent).find({
+    select: { id: true, blogId: true, type: true, postId: true, payload: true },
+    order: { id: 'ASC' },
+  });
 }

@@ -21,7 +21,7 @@ function isEphemeral(event: { event?: string }): boolean {
 }
 
 /** The stream's URL of a blog, with `?after=` when given. */
-export function streamUrl(testApp: TestApp, slug: string, after?: string): string {
+export function streamUrl(testApp: Pick<TestApp, 'url'>, slug: string, after?: string): string {
   const query = after === undefined ? '' : `?after=${encodeURIComponent(after)}`;
   return `${testApp.url}/blogs/${encodeURIComponent(slug)}/events${query}`;
 }
@@ -440,7 +440,7 @@ export class ApiWriter {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 
   constructor(
-    private readonly testApp: TestApp,
+    private readonly testApp: Pick<TestApp, 'url'>,
     private readonly token: string,
   ) {}
 

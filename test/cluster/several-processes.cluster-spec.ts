@@ -1,0 +1,287 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import request from 'supertest';
+import { READER_COOKIE } from '../../src/counters/reader-cookie';
+import { sendRaw } from '../support/raw-http';
+import { startServer, type ServerProcess } from '../support/server-process';
+import { ApiWriter, RawSseReader, streamUrl } from '../support/sse-client';
+import {
+  createTestPostgres,
+  emptyRedis,
+  TEST_SESSION_SECRET,
+  type TestPostgres,
+  workerRedisUrl,
+} from '../support/test-services';
+
+/**
+ * Several real server processes (`node dist/src/main.js`) on one PostgreSQL database and one
+ * Redis, as behind a load balancer without sticky sessions: whichever process a request
+ * reaches, the answer is the one a single server would give.
+ */
+
+const ADMIN = { email: 'chief@example.test', password: 'correct horse battery' };
+/** A dead process's readers are gone from readers-now within ~10 s; this leaves room. */
+const DEAD_READERS_GONE_MS = 20_000;
+
+let database: TestPostgres;
+let redisUrl: string;
+const started: ServerProcess[] = [];
+let a: ServerProcess;
+let b: ServerProcess;
+let c: ServerProcess;
+let token: string;
+let blogs = 0;
+
+async function startProcess(): Promise<ServerProcess> {
+  const server = await startServer({
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+  });
+  started.push(server);
+  return server;
+}
+
+async function killHard(server: ServerProcess): Promise<void> {
+  server.child.kill('SIGKILL');
+  await server.exited;
+}
+
+/** The admin's session cookie and CSRF token, from a sign-in on `server`. */
+async function signIn(server: ServerProcess): Promise<{ cookie: string; csrfToken: string }> {
+  const response = await request(server.url).post('/api/auth/login').send(ADMIN).expect(200);
+  const [cookie] = (response.headers['set-cookie'] as unknown as string[]).map(
+    (header) => header.split(';')[0],
+  );
+  return { cookie, csrfToken: response.body.csrfToken as string };
+}
+
+async function newBlog(server: ServerProcess): Promise<string> {
+  const response = await request(server.url)
+    .post('/api/blogs')
+    .auth(token, { type: 'bearer' })
+    .send({ title: `Election night ${++blogs}` })
+    .expect(201);
+  return response.body.blog.slug as string;
+}
+
+/** A reader's stream of a blog on one process, open and past its `retry:` line. */
+function follow(server: ServerProcess, slug: string, lastEventId?: number): Promise<RawSseReader> {
+  const headers: Record<string, string> =
+    lastEventId === undefined ? {} : { 'Last-Event-ID': String(lastEventId) };
+  return RawSseReader.connect(streamUrl(server, slug), { headers });
+}
+
+const entryIds = (reader: RawSseReader) => reader.entryEvents.map((event) => Number(event.id));
+
+beforeAll(async () => {
+  database = await createTestPostgres();
+  redisUrl = workerRedisUrl();
+  await emptyRedis(redisUrl);
+  // Started together on a new database: each waits for the migration lock, one migrates.
+  [a, b, c] = await Promise.all([startProcess(), startProcess(), startProcess()]);
+  const session = await signIn(a);
+  const created = await request(b.url)
+    .post('/api/tokens')
+    .set('Cookie', session.cookie)
+    .set('X-CSRF-Token', session.csrfToken)
+    .send({ name: 'Desk' })
+    .expect(201);
+  token = created.body.secret as string;
+});
+
+afterAll(async () => {
+  await Promise.all(started.map((server) => killHard(server)));
+  await database?.drop();
+});
+
+describe('Several processes on one PostgreSQL and one Redis', () => {
+  it('should migrate a new database once when three processes start on it together', async () => {
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    const { rows } = await client.query<{ name: string }>('SELECT "name" FROM "migrations"');
+    await client.end();
+
+    expect(rows.map((row) => row.name)).toEqual([expect.stringMatching(/^InitialSchema\d+$/)]);
+  });
+
+  it('should take a sign-in made on one process on every other', async () => {
+    const session = await signIn(c);
+
+    for (const server of [a, b, c]) {
+      const me = await request(server.url)
+        .get('/api/auth/me')
+        .set('Cookie', session.cookie)
+        .expect(200);
+      expect(me.body.user.email).toBe(ADMIN.email);
+    }
+  });
+
+  it('should bring entries published on A to readers on B and C, once each and in order', async () => {
+    const slug = await newBlog(a);
+    const [onB, onC] = await Promise.all([follow(b, slug), follow(c, slug)]);
+    const writer = new ApiWriter(a, token);
+
+    const published: number[] = [];
+    for (let i = 1; i <= 6; i++)
+      published.push((await writer.publish(slug, `Result ${i}`)).eventId);
+    await Promise.all([onB.waitForId(published[5]), onC.waitForId(published[5])]);
+    writer.close();
+    onB.close();
+    onC.close();
+
+    expect(entryIds(onB)).toEqual(published);
+    expect(entryIds(onC)).toEqual(published);
+  });
+
+  it('should resume a reader on C from the cursor it got on A', async () => {
+    const slug = await newBlog(a);
+    const onA = await follow(a, slug);
+    const writer = new ApiWriter(a, token);
+    const seen = [(await writer.publish(slug, 'First')).eventId];
+    seen.push((await writer.publish(slug, 'Second')).eventId);
+    await onA.waitForId(seen[1]);
+    onA.close();
+    const missed: number[] = [];
+    for (const body of ['Third', 'Fourth', 'Fifth']) {
+      missed.push((await new ApiWriter(b, token).publish(slug, body)).eventId);
+    }
+
+    const onC = await follow(c, slug, entryIds(onA).at(-1));
+    await onC.waitForId(missed[2]);
+    onC.close();
+    writer.close();
+
+    expect(entryIds(onA)).toEqual(seen);
+    expect(onC.durableEvents.map((event) => `${event.event}#${event.id}`)).toEqual(
+      missed.map((id) => `post#${id}`),
+    );
+  });
+
+  it('should resume on C from a cursor A gave a moment ago, never resetting the reader', async () => {
+    const slug = await newBlog(a);
+    const writer = new ApiWriter(a, token);
+    const readers: RawSseReader[] = [];
+    const expected: number[][] = [];
+
+    // The cursor of a write just acknowledged by A, taken straight to C, which may not have
+    // heard of it yet.
+    for (let round = 0; round < 5; round++) {
+      const { eventId } = await writer.publish(slug, `Cursor ${round}`);
+      readers.push(await follow(c, slug, eventId));
+      expected.push([]);
+    }
+    const next = (await writer.publish(slug, 'After all of them')).eventId;
+    for (const list of expected) list.push(next);
+    await Promise.all(readers.map((reader) => reader.waitForId(next)));
+    writer.close();
+
+    for (const reader of readers) reader.close();
+    expect(readers.map((reader) => reader.durableEvents.map((event) => Number(event.id)))).toEqual(
+      expected,
+    );
+  });
+
+  it('should lose no acknowledged entry when a process is killed in the middle of publishing', async () => {
+    const doomed = await startProcess();
+    const slug = await newBlog(a);
+    const onB = await follow(b, slug);
+    const onDoomed = await follow(doomed, slug);
+    const writer = new ApiWriter(doomed, token);
+    const acknowledged: number[] = [];
+    let killed: Promise<void> | undefined;
+
+    // Four publishes in flight at a time; the process dies after the tenth answer.
+    const publishes = Array.from({ length: 4 }, async (_, lane) => {
+      for (let i = 0; i < 10; i++) {
+        try {
+          acknowledged.push((await writer.publish(slug, `Lane ${lane} entry ${i}`)).eventId);
+        } catch {
+          return; // refused or cut off: not acknowledged, so not owed to anyone
+        }
+        if (acknowledged.length === 10) killed = killHard(doomed);
+      }
+    });
+    await Promise.all(publishes);
+    await killed;
+    writer.close();
+    const newest = Math.max(...acknowledged);
+    await onB.waitForId(newest);
+    // The dead process's reader comes back through another one, from where it was.
+    await onDoomed.waitForEnd();
+    const resumed = await follow(b, slug, entryIds(onDoomed).at(-1) ?? 0);
+    await resumed.waitForId(newest);
+    onB.close();
+    resumed.close();
+
+    expect(acknowledged.length).toBeGreaterThanOrEqual(10);
+    const onBIds = entryIds(onB);
+    expect(onBIds).toEqual(expect.arrayContaining(acknowledged));
+    expect(onBIds).toEqual([...new Set(onBIds)].sort((x, y) => x - y));
+    expect([...entryIds(onDoomed), ...entryIds(resumed)]).toEqual(onBIds);
+  });
+
+  it('should count a reader seen on A and on B as one view', async () => {
+    const slug = await newBlog(a);
+    const { post } = await new ApiWriter(a, token).publish(slug, 'Polls have closed');
+    const watcher = await follow(c, slug);
+    const reader = `${READER_COOKIE}=${randomBytes(16).toString('base64url')}`;
+    const beacon = (server: ServerProcess, cookie: string) =>
+      request(server.url)
+        .post(`/blogs/${slug}/views`)
+        .set('Cookie', cookie)
+        .send({ postIds: [post.id] })
+        .expect(204);
+
+    await Promise.all([beacon(a, reader), beacon(b, reader), beacon(a, reader)]);
+    await watcher.waitForViews(post.id, 1);
+    // Another reader makes it two: the first one was counted once, not three times.
+    await beacon(b, `${READER_COOKIE}=${randomBytes(16).toString('base64url')}`);
+    await watcher.waitForViews(post.id, 2);
+    watcher.close();
+
+    const listed = await request(c.url).get(`/api/blogs/${slug}/posts`).expect(200);
+    expect(listed.body.posts[0].views).toBe(2);
+    expect(watcher.viewCounts.flatMap((counts) => Object.values(counts))).not.toContain(3);
+  });
+
+  it('should count readers now over every process, and drop a killed one’s', async () => {
+    const doomed = await startProcess();
+    const slug = await newBlog(a);
+    const watcher = await follow(c, slug);
+    const others = await Promise.all([
+      follow(a, slug),
+      follow(b, slug),
+      follow(doomed, slug),
+      follow(doomed, slug),
+    ]);
+
+    await watcher.waitForReaders(5);
+    await killHard(doomed);
+    await watcher.waitForReaders(3, DEAD_READERS_GONE_MS);
+    for (const reader of [watcher, ...others]) reader.close();
+
+    expect(watcher.readerCounts.at(-1)).toBe(3);
+  });
+
+  it('should limit sign-in guesses spread over the processes as one server would', async () => {
+    const localAddress = '127.0.0.77';
+    const guess = (server: ServerProcess, n: number) =>
+      sendRaw(server.url, {
+        method: 'POST',
+        target: '/api/auth/login',
+        // No password: refused without hashing, and counted all the same.
+        json: { email: `guess${n}@example.test` },
+        localAddress,
+      });
+
+    const answers: number[] = [];
+    for (let n = 0; n < 10; n++) answers.push((await guess([a, b, c][n % 3], n)).status);
+    const eleventh = await Promise.all([a, b, c].map((server, i) => guess(server, 10 + i)));
+
+    expect(answers).toEqual(Array(10).fill(400));
+    expect(eleventh.map((answer) => answer.status)).toEqual([429, 429, 429]);
+  });
+});
