@@ -41,7 +41,7 @@ export class AdminService {
       ...toBlogView(blog),
       live: blog.status === 'live',
       entries: activity.get(blog.id)?.entries ?? 0,
-      readersNow: this.streamService.openStreams(blog.id),
+      readersNow: this.streamService.readersOf(blog.id),
       latestEntryAt: activity.get(blog.id)?.latestEntryAt.toISOString() ?? null,
     }));
   }

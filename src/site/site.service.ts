@@ -79,7 +79,7 @@ export class SiteService {
       pinned,
       posts,
       lastEventId,
-      readersNow: this.streamService.openStreams(blog.id),
+      readersNow: this.streamService.readersOf(blog.id),
       olderBefore: page.length > ENTRIES_PER_PAGE && oldest ? oldest.id : null,
       isOlderPage: Boolean(before),
     };

@@ -1,6 +1,6 @@
 import { FanOut } from './fan-out';
 import type { ReaderConnection } from './reader-connection';
-import type { ReaderCounts } from './reader-counts';
+import type { ReaderTally } from './reader-counts';
 
 /**
  * The registry of open streams, by blog, and the way to write to them: to one blog's readers
@@ -10,7 +10,7 @@ export class BlogReaders {
   private readonly byBlog = new Map<number, Set<ReaderConnection>>();
   private readonly fanOut = new FanOut();
 
-  constructor(private readonly counts: ReaderCounts) {}
+  constructor(private readonly counts: ReaderTally) {}
 
   add(blogId: number, reader: ReaderConnection): void {
     let readers = this.byBlog.get(blogId);

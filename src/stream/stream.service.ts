@@ -4,6 +4,7 @@ import {
   Logger,
   OnModuleDestroy,
   OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import type { Subscription } from 'rxjs';
 import { AppConfig } from '../config/app-config';
@@ -11,11 +12,13 @@ import { EventBus } from '../event-log/event-bus';
 import { EventLog } from '../event-log/event-log.service';
 import { type BlogFigures, readersNow } from '../event-log/events';
 import type { LogEvent } from '../event-log/log-event.entity';
+import { RedisConnection } from '../redis/redis-connection';
 import { BlogReaders } from './blog-readers';
 import { Heartbeats } from './heartbeats';
 import { LiveFrame, ReaderConnection } from './reader-connection';
-import { ReaderCounts } from './reader-counts';
+import { ReaderCounts, type ReaderTally } from './reader-counts';
 import { RecentEvents } from './recent-events';
+import { SharedReaderCounts } from './shared-reader-counts';
 import { encodeRetry } from './sse-frame';
 import { MAX_UNSENT_BYTES, SseResponse } from './sse-transport';
 import type { StreamCursor } from './stream-cursor';
@@ -33,7 +36,7 @@ const REPLAY_PAGE_SIZE = 500;
 export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   private readonly logger = new Logger(StreamService.name);
   private readonly readers: BlogReaders;
-  private readonly readerCounts: ReaderCounts;
+  private readonly readerCounts: ReaderTally;
   private readonly heartbeats: Heartbeats;
   private readonly retryFrame: Buffer;
   private subscriptions: Subscription[] = [];
@@ -49,10 +52,14 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     config: AppConfig,
     private readonly eventBus: EventBus,
     private readonly eventLog: EventLog,
+    @Optional() redis?: RedisConnection,
   ) {
     this.retryFrame = encodeRetry(config.SSE_RETRY_MS);
     this.heartbeats = new Heartbeats(config.SSE_HEARTBEAT_MS);
-    this.readerCounts = new ReaderCounts(eventBus);
+    // With Redis, readers-now counts the readers of every process.
+    this.readerCounts = redis
+      ? new SharedReaderCounts(eventBus, redis)
+      : new ReaderCounts(eventBus);
     this.readers = new BlogReaders(this.readerCounts);
   }
 
@@ -82,9 +89,14 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     this.readers.closeAll();
   }
 
-  /** How many streams are open, on one blog or on all. */
+  /** How many streams are open on this process, on one blog or on all. */
   openStreams(blogId?: number): number {
     return this.readers.count(blogId);
+  }
+
+  /** How many read the blog now: with Redis, on every process (as heard within a second). */
+  readersOf(blogId: number): number {
+    return this.readerCounts.total(blogId, this.readers.count(blogId));
   }
 
   /**
@@ -150,7 +162,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       if (!reader.isOpen) return;
       if (reader.goLive()) {
         // A new reader learns at once how many read along; the others within a second.
-        reader.write(figuresChunk(readersNow(blogId, this.readers.count(blogId))));
+        reader.write(figuresChunk(readersNow(blogId, this.readersOf(blogId))));
         return;
       }
       replayNeeded = true;
