@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
+import { forUpdate } from '../database/row-locks';
 import { Transactions } from '../database/transactions';
 import { ConflictError, NotFoundError } from '../errors/domain-errors';
 import { isUniqueViolation } from '../database/database-errors';
@@ -105,7 +106,10 @@ export class UsersService {
   }
 
   private async current(manager: EntityManager, id: number): Promise<User> {
-    const user = await manager.findOneBy(User, { id, removedAt: IsNull() });
+    const user = await manager.findOne(User, {
+      where: { id, removedAt: IsNull() },
+      lock: forUpdate(manager, User),
+    });
     if (!user) throw new NotFoundError(`No user ${id}`);
     return user;
   }

@@ -4,6 +4,7 @@ import { EntityManager, LessThan, Repository } from 'typeorm';
 import { User } from '../auth/user.entity';
 import { BlogsService } from '../blogs/blogs.service';
 import { insertRow } from '../database/plain-rows';
+import { forUpdate } from '../database/row-locks';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/domain-errors';
 import { EventLog } from '../event-log/event-log.service';
 import { entryDeleted, entryPublished, entryUpdated, PostView } from '../event-log/events';
@@ -66,7 +67,7 @@ export class PostsService {
   }
 
   async findOne(blogId: number, postId: number): Promise<PostView> {
-    return toPostView(await this.findInBlog(this.posts.manager, blogId, postId));
+    return toPostView(await this.findInBlog(this.posts.manager, blogId, postId, false));
   }
 
   /** How many entries each blog has and when it got the latest, by blog id. */
@@ -157,10 +158,17 @@ export class PostsService {
     return { eventId };
   }
 
-  private async findInBlog(manager: EntityManager, blogId: number, postId: number): Promise<Post> {
+  /** The entry; `toChange` locks it until the transaction ends (see forUpdate). */
+  private async findInBlog(
+    manager: EntityManager,
+    blogId: number,
+    postId: number,
+    toChange = true,
+  ): Promise<Post> {
     const post = await manager.findOne(Post, {
       where: { id: postId, blogId },
       relations: { author: true },
+      lock: toChange ? forUpdate(manager, Post) : undefined,
     });
     if (!post) throw new NotFoundError(`No entry ${postId} in this blog`);
     return post;

@@ -184,6 +184,24 @@ describe('Several processes on one PostgreSQL and one Redis', () => {
     );
   });
 
+  it('should let one of two edits of the same version made on two processes win, the other 409', async () => {
+    const slug = await newBlog(a);
+    const { post } = await new ApiWriter(a, token).publish(slug, 'Turnout: 61%');
+
+    const answers = await Promise.all(
+      [a, b, a, b].map((server, i) =>
+        new ApiWriter(server, token).request('PATCH', `/api/blogs/${slug}/posts/${post.id}`, {
+          body: `Turnout: ${62 + i}%`,
+          version: 1,
+        }),
+      ),
+    );
+
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409]);
+    const listed = await request(c.url).get(`/api/blogs/${slug}/posts`).expect(200);
+    expect(listed.body.posts[0].version).toBe(2);
+  });
+
   it('should lose no acknowledged entry when a process is killed in the middle of publishing', async () => {
     const doomed = await startProcess();
     const slug = await newBlog(a);
@@ -233,7 +251,7 @@ describe('Several processes on one PostgreSQL and one Redis', () => {
         .post(`/blogs/${slug}/views`)
         .set('Cookie', cookie)
         .send({ postIds: [post.id] })
-        .expect(204);
+        .expect((response) => expect(`${response.status} ${response.text}`).toBe('204 '));
 
     await Promise.all([beacon(a, reader), beacon(b, reader), beacon(a, reader)]);
     await watcher.waitForViews(post.id, 1);
