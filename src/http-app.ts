@@ -5,8 +5,10 @@ import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
+import { readOrCreateSharedSessionSecret } from './config/session-secret';
 import { PROJECT_ROOT } from './project-root';
 import { ConnectionDrain } from './shutdown/connection-drain';
 import { STATIC_PREFIX, StaticAssets } from './site/static-assets';
@@ -74,6 +76,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.use(checkJsonBodyShape);
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+  config.SESSION_SECRET ??= await readOrCreateSharedSessionSecret(app.get(DataSource));
   app.use(cookieParser(config.SESSION_SECRET));
   const assets = new StaticAssets(join(PROJECT_ROOT, 'public'));
   app.useStaticAssets(join(PROJECT_ROOT, 'public'), {

@@ -132,10 +132,9 @@ describe('loadConfig', () => {
       );
     });
 
-    it('should ask for SESSION_SECRET with DATABASE_URL, since no secret file is shared', () => {
-      expect(() => load({ DATABASE_URL: 'postgres://db/liveblog' })).toThrow(
-        /^Invalid configuration: SESSION_SECRET must be set when DATABASE_URL is/,
-      );
+    it('should write no secret file with DATABASE_URL: the database keeps the secret', () => {
+      expect(load({ DATABASE_URL: 'postgres://db/liveblog' }).SESSION_SECRET).toBeUndefined();
+      expect(() => statSync(join(dir, 'liveblog.secret'))).toThrow(/ENOENT/);
     });
   });
 });

@@ -161,7 +161,10 @@ export class AppConfig {
   })
   FRAME_ANCESTORS = "'self'";
 
-  /** Signs the session cookie; generated and kept next to the database when not given. */
+  /**
+   * Signs the session cookie; when not given, generated and kept next to the SQLite file, or
+   * with DATABASE_URL in the database (see createApp), so that every process shares it.
+   */
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'SESSION_SECRET must be at least 32 characters' })
@@ -178,7 +181,7 @@ const variables = Object.keys(new AppConfig());
 /**
  * Validates the environment and prepares the database folder. Throws InvalidConfigError
  * whose message names the first bad variable, never its value (it may be a secret).
- * `signsSessions: false` is for the migration CLI, which needs no session secret.
+ * `signsSessions: false` is for the migration CLI, which must not make a session secret.
  */
 export function loadConfig(
   env: NodeJS.ProcessEnv,
@@ -200,15 +203,8 @@ export function loadConfig(
       'Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
     );
   }
-  if (config.DATABASE_URL) {
-    // Every process must sign cookies alike, and a file next to a local database is not shared.
-    if (signsSessions && !config.SESSION_SECRET) {
-      throw new InvalidConfigError(
-        'Invalid configuration: SESSION_SECRET must be set when DATABASE_URL is (every process signs sessions with it)',
-      );
-    }
-    return config;
-  }
+  // The database folder and the secret file are the SQLite file's; PostgreSQL needs neither.
+  if (config.DATABASE_URL) return config;
   config.DATABASE_PATH = resolve(config.DATABASE_PATH);
   ensureWritableFolder(config.DATABASE_PATH);
   if (signsSessions) config.SESSION_SECRET ??= readSessionSecret(config.DATABASE_PATH);

@@ -9,7 +9,6 @@ import {
   createTestPostgres,
   emptyRedis,
   onPostgres,
-  TEST_SESSION_SECRET,
   type TestPostgres,
   workerRedisUrl,
 } from './test-services';
@@ -55,7 +54,7 @@ async function storageOf(dataDir: string): Promise<Record<string, string>> {
     postgresOfDataDir.set(dataDir, database);
     await emptyRedis(redisUrl);
   }
-  return { DATABASE_URL: database.url, REDIS_URL: redisUrl, SESSION_SECRET: TEST_SESSION_SECRET };
+  return { DATABASE_URL: database.url, REDIS_URL: redisUrl };
 }
 
 /**

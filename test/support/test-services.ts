@@ -13,9 +13,6 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** True when the e2e suites run on PostgreSQL + Redis instead of SQLite (test:cluster). */
 export const onPostgres = process.env.LIVEBLOG_TEST_DATABASE === 'postgres';
 
-/** Signs the sessions of every process of a test cluster alike. */
-export const TEST_SESSION_SECRET = 'a-session-secret-shared-by-the-test-cluster';
-
 async function onServer<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
   await client.connect();
