@@ -48,13 +48,14 @@ describe(FiguresRelay.name, () => {
       expect(figures).toEqual([viewCounts(1, {})]);
     });
 
-    it("should put figures on this process's bus alone while Redis cannot be reached", async () => {
+    it("should start, and put figures on this process's bus alone, while Redis cannot be reached", async () => {
       const unreachable = new RedisConnection('redis://127.0.0.1:1', { prefix: redis.prefix });
       const bus = new EventBus();
       const relay = new FiguresRelay(unreachable, bus);
       const figures: BlogFigures[] = [];
       bus.figures$.subscribe((figure) => figures.push(figure));
       try {
+        await relay.onModuleInit();
         await relay.publish(viewCounts(1, { 2: 3 }));
         expect(figures).toEqual([viewCounts(1, { 2: 3 })]);
       } finally {

@@ -41,7 +41,7 @@ export class FiguresRelay implements OnModuleInit {
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.relay(message);
     });
-    await this.subscriber.subscribe(this.channel);
+    await this.listen();
   }
 
   /**
@@ -54,6 +54,20 @@ export class FiguresRelay implements OnModuleInit {
     } catch (error) {
       this.logger.warn(`Figures of blog ${figures.blogId} not relayed: ${String(error)}`);
       this.eventBus.publishFigures(figures);
+    }
+  }
+
+  /**
+   * Subscribes; when Redis cannot be reached (a process starting during an outage), the app
+   * starts anyway and subscribes once it can. ioredis subscribes again by itself after later
+   * reconnections.
+   */
+  private async listen(): Promise<void> {
+    try {
+      await this.subscriber.subscribe(this.channel);
+    } catch (error) {
+      this.logger.warn(`Figures of other processes unheard until Redis answers: ${String(error)}`);
+      this.subscriber.once('ready', () => void this.listen());
     }
   }
 
