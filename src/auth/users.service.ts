@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
-import { forUpdate } from '../database/row-locks';
+import { forUpdate, takeTurns } from '../database/row-locks';
 import { Transactions } from '../database/transactions';
 import { ConflictError, NotFoundError } from '../errors/domain-errors';
 import { isUniqueViolation } from '../database/database-errors';
@@ -17,6 +17,9 @@ export interface NewUser {
   role: UserRole;
   password: string;
 }
+
+/** The advisory lock of changes to who is an admin ("LBADMINS"). */
+const ADMIN_ROSTER_LOCK = 0x4c424144_4d494e53n;
 
 @Injectable()
 export class UsersService {
@@ -115,6 +118,8 @@ export class UsersService {
   }
 
   private async keepAnAdmin(manager: EntityManager): Promise<void> {
+    // Two admins demoting each other on two processes: the second counts after the first commits.
+    await takeTurns(manager, ADMIN_ROSTER_LOCK);
     const admins = await manager.countBy(User, { role: 'admin', removedAt: IsNull() });
     if (admins <= 1) throw new ConflictError('The last admin cannot be removed or made an editor');
   }

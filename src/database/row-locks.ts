@@ -18,3 +18,13 @@ export function forUpdate<T extends ObjectLiteral>(
     tables: [connection.getMetadata(target).tableNameWithoutPrefix],
   };
 }
+
+/**
+ * Holds a transaction-scoped lock named by `key` until the transaction ends, on PostgreSQL: for
+ * a check over many rows (is there another admin?) that two processes must not both pass
+ * before either commits. SQLite's transactions already run one after another.
+ */
+export async function takeTurns(manager: EntityManager, key: bigint): Promise<void> {
+  if (manager.connection.options.type !== 'postgres') return;
+  await manager.query('SELECT pg_advisory_xact_lock($1)', [key.toString()]);
+}

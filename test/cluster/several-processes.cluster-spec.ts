@@ -49,9 +49,12 @@ async function killHard(server: ServerProcess): Promise<void> {
   await server.exited;
 }
 
-/** The admin's session cookie and CSRF token, from a sign-in on `server`. */
-async function signIn(server: ServerProcess): Promise<{ cookie: string; csrfToken: string }> {
-  const response = await request(server.url).post('/api/auth/login').send(ADMIN).expect(200);
+/** A session cookie and CSRF token, from a sign-in on `server` (the admin's by default). */
+async function signIn(
+  server: ServerProcess,
+  account: { email: string; password: string } = ADMIN,
+): Promise<{ cookie: string; csrfToken: string }> {
+  const response = await request(server.url).post('/api/auth/login').send(account).expect(200);
   const [cookie] = (response.headers['set-cookie'] as unknown as string[]).map(
     (header) => header.split(';')[0],
   );
@@ -72,6 +75,32 @@ function follow(server: ServerProcess, slug: string, lastEventId?: number): Prom
   const headers: Record<string, string> =
     lastEventId === undefined ? {} : { 'Last-Event-ID': String(lastEventId) };
   return RawSseReader.connect(streamUrl(server, slug), { headers });
+}
+
+async function onDatabase<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function userIds(): Promise<Record<string, number>> {
+  const { rows } = await onDatabase((client) =>
+    client.query<{ id: number; email: string }>('SELECT "id", "email" FROM "users"'),
+  );
+  return Object.fromEntries(rows.map((row) => [row.email, row.id]));
+}
+
+async function adminCount(): Promise<Record<string, number>> {
+  const { rows } = await onDatabase((client) =>
+    client.query<{ admins: number }>(
+      `SELECT COUNT(*)::int AS "admins" FROM "users" WHERE "role" = 'admin' AND "removedAt" IS NULL`,
+    ),
+  );
+  return rows[0];
 }
 
 const entryIds = (reader: RawSseReader) => reader.entryEvents.map((event) => Number(event.id));
@@ -99,10 +128,9 @@ afterAll(async () => {
 
 describe('Several processes on one PostgreSQL and one Redis', () => {
   it('should migrate a new database once when three processes start on it together', async () => {
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    const { rows } = await client.query<{ name: string }>('SELECT "name" FROM "migrations"');
-    await client.end();
+    const { rows } = await onDatabase((client) =>
+      client.query<{ name: string }>('SELECT "name" FROM "migrations"'),
+    );
 
     // Each migration once: "<timestamp>-<Name>.ts" is recorded as "<Name><timestamp>".
     const migrations = readdirSync(join(__dirname, '..', '..', 'migrations', 'postgres'))
@@ -204,6 +232,33 @@ describe('Several processes on one PostgreSQL and one Redis', () => {
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 409, 409, 409]);
     const listed = await request(c.url).get(`/api/blogs/${slug}/posts`).expect(200);
     expect(listed.body.posts[0].version).toBe(2);
+  });
+
+  it('should keep an admin when two admins demote each other at once on two processes', async () => {
+    const chief = await signIn(a);
+    const second = { email: 'deputy@example.test', password: 'another good password' };
+    const form = (
+      server: ServerProcess,
+      session: { cookie: string; csrfToken: string },
+      path: string,
+      fields: Record<string, string>,
+    ) =>
+      request(server.url)
+        .post(path)
+        .type('form')
+        .set('Cookie', session.cookie)
+        .send({ _csrf: session.csrfToken, ...fields });
+    await form(a, chief, '/admin/users', { ...second, name: 'Deputy', role: 'admin' }).expect(303);
+    const deputy = await signIn(b, second);
+    const ids = await userIds();
+
+    const [demotedDeputy, demotedChief] = await Promise.all([
+      form(a, chief, `/admin/users/${ids[second.email]}/role`, { role: 'editor' }),
+      form(b, deputy, `/admin/users/${ids[ADMIN.email]}/role`, { role: 'editor' }),
+    ]);
+
+    expect([demotedDeputy.status, demotedChief.status].sort()).toEqual([303, 409]);
+    expect(Object.values(await adminCount())).toEqual([1]);
   });
 
   it('should lose no acknowledged entry when a process is killed in the middle of publishing', async () => {
