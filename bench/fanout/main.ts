@@ -9,9 +9,11 @@
  *   npm run bench -- --storm --backlog              (add the resume scenarios; --all: both)
  *   npm run bench -- --smoke                        (1k readers, Liveblog; exit 1 on loss)
  *   npm run bench -- --settle-seconds 0             (quicker: memory read without waiting for V8)
+ *   npm run bench -- --processes 2 --database postgres --readers 10k,30k --targets liveblog,nchan
+ *                                  (2 Liveblog processes on PostgreSQL + Redis, nchan 2 workers)
  *
  * Options may also come from the environment: BENCH_READERS, BENCH_EVENTS, BENCH_RATE,
- * BENCH_TARGETS, BENCH_WORKERS, BENCH_SOURCES. Results: a table on stdout, and the rows as
+ * BENCH_TARGETS, BENCH_WORKERS, BENCH_SOURCES, BENCH_PROCESSES, BENCH_DATABASE. Results: a table on stdout, and the rows as
  * JSON in bench/results/ (or --out FILE).
  */
 import { execFileSync } from 'node:child_process';
@@ -31,7 +33,11 @@ import {
 import { ReaderFleet, startReaderFleet } from './reader-fleet';
 import { epochMs, OpenResult, PoolReport, StreamTarget } from './sse-reader-pool';
 import {
+  Database,
+  DATABASES,
+  Deployment,
   HOST,
+  removeLiveblogBuild,
   startTarget,
   Target,
   TARGET_NAMES,
@@ -48,7 +54,7 @@ const UNCOUNTED_SEQ = 9_000_000;
 /** RSS right after the streams opened: the lowest of the readings over this long. */
 const QUICK_RSS_MS = 1500;
 
-interface Options {
+interface Options extends Deployment {
   readers: number[];
   events: number;
   rate: number;
@@ -77,6 +83,9 @@ interface Stats {
 interface FanOutRow {
   scenario: 'fan-out';
   target: TargetName;
+  /** Server processes of the target (nchan: workers) and Liveblog's database. */
+  processes: number;
+  database: Database;
   readers: number;
   events: number;
   rate: number;
@@ -93,6 +102,12 @@ interface FanOutRow {
   unexpected: number;
   closedEarly: number;
   latencyMs: Stats | null;
+  /**
+   * With a port per process (Liveblog on several): the latency of the readers on the process
+   * that took the publishes, and of those on the others.
+   */
+  latencyOnPublisherMs: Stats | null;
+  latencyOnOthersMs: Stats | null;
   /** Settled, before the readers connect. */
   rssIdleBytes: number;
   /** Within QUICK_RSS_MS of the last stream opening. */
@@ -181,6 +196,8 @@ function parseOptions(): Options {
       targets: { type: 'string' },
       workers: { type: 'string' },
       sources: { type: 'string' },
+      processes: { type: 'string' },
+      database: { type: 'string' },
       'connect-concurrency': { type: 'string' },
       'no-fanout': { type: 'boolean' },
       storm: { type: 'boolean' },
@@ -221,7 +238,17 @@ function parseOptions(): Options {
     }
   }
   const sourceCount = numberOption(values.sources ?? env.BENCH_SOURCES, 1, '--sources');
+  const processes = numberOption(values.processes ?? env.BENCH_PROCESSES, 1, '--processes');
+  const database = values.database ?? env.BENCH_DATABASE ?? 'sqlite';
+  if (!(DATABASES as readonly string[]).includes(database)) {
+    throw new Error(`--database: unknown ${database} (known: ${DATABASES.join(', ')})`);
+  }
+  if (processes > 1 && database === 'sqlite' && targets.includes('liveblog')) {
+    throw new Error('--processes above 1 needs --database postgres: a SQLite file is one process');
+  }
   return {
+    processes,
+    database: database as Database,
     readers,
     events: numberOption(values.events ?? env.BENCH_EVENTS, smoke ? 10 : 30, '--events'),
     rate: numberOption(values.rate ?? env.BENCH_RATE, smoke ? 10 : 5, '--rate', 0.1),
@@ -333,8 +360,9 @@ async function warmUp(target: Target, slug: string): Promise<void> {
   }
 }
 
-function streamOf(target: Target, slug: string): StreamTarget {
-  return { host: HOST, port: target.port, path: target.streamPath(slug) };
+/** The blog's stream on each of the target's ports: readers spread over them in turn. */
+function streamsOf(target: Target, slug: string): StreamTarget[] {
+  return target.ports.map((port) => ({ host: HOST, port, path: target.streamPath(slug) }));
 }
 
 class Bench {
@@ -349,7 +377,7 @@ class Bench {
 
   private openOptions(target: Target, slug: string, count: number) {
     return {
-      target: streamOf(target, slug),
+      targets: streamsOf(target, slug),
       count,
       sources: this.options.sources,
       concurrency: this.options.connectConcurrency,
@@ -367,7 +395,7 @@ class Bench {
   ): Promise<void> {
     let target: Target;
     try {
-      target = await startTarget(name);
+      target = await startTarget(name, this.options);
     } catch (error) {
       const reason = error instanceof TargetUnavailableError ? error.message : String(error);
       this.skipped.push({ target: name, scenario, reason });
@@ -427,9 +455,14 @@ class Bench {
     const open = held.bytes < connected.bytes ? held : connected;
     if (!keepOpen) await this.fleet.close();
 
+    // Readers on the publishing process (the first port) against the others'.
+    const [onPublisher, ...onOthers] = report.latenciesByTarget;
+    const split = target.ports.length > 1;
     const row: FanOutRow = {
       scenario: 'fan-out',
       target: target.name,
+      processes: this.options.processes,
+      database: this.options.database,
       readers,
       events,
       rate,
@@ -440,6 +473,8 @@ class Bench {
       listenOverflows: overflows,
       ...tally(report),
       latencyMs: stats(report.latencies),
+      latencyOnPublisherMs: split ? stats(onPublisher) : null,
+      latencyOnOthersMs: split ? stats(onOthers.flatMap((values) => Array.from(values))) : null,
       rssIdleBytes: idle.bytes,
       rssConnectedBytes: connected.bytes,
       rssOpenBytes: open.bytes,
@@ -652,6 +687,14 @@ function reportOpenFailures(target: Target, opened: OpenResult): void {
   );
 }
 
+/** The target's name, and how it ran where that is not one process on SQLite. */
+function targetLabel(target: TargetName, { processes, database }: Deployment): string {
+  const how: string[] = [];
+  if (processes > 1) how.push(`${processes} ${target === 'nchan' ? 'workers' : 'processes'}`);
+  if (target === 'liveblog' && database === 'postgres') how.push('PostgreSQL');
+  return [TARGET_TRAITS[target].label, ...how].join(', ');
+}
+
 const fixed = (value: number | null | undefined, digits: number) =>
   value === null || value === undefined ? '-' : value.toFixed(digits);
 
@@ -692,6 +735,8 @@ function printTable(rows: string[][]): void {
 function printFanOut(rows: FanOutRow[]): void {
   const nchanAt = (readers: number) =>
     rows.find((row) => row.target === 'nchan' && row.readers === readers && !row.note);
+  // Only when some target ran as several processes, each on its port.
+  const split = rows.some((row) => row.latencyOnPublisherMs);
   const ratio = (value: number | null | undefined, reference: number | null | undefined) =>
     value === null || value === undefined || !reference
       ? '-'
@@ -707,11 +752,13 @@ function printFanOut(rows: FanOutRow[]): void {
       'p50 ms',
       'p99 ms',
       'max ms',
+      ...(split ? ['p50 ms on A', 'p50 ms on B'] : []),
       'KiB/reader',
       'KiB/reader on connect',
       'CPU µs/delivery',
       'publish p50 ms',
       'publish p99 ms',
+      'server publish p50 ms',
       'server publish p99 ms',
       'CPU ×nchan',
       'p99 ×nchan',
@@ -722,7 +769,7 @@ function printFanOut(rows: FanOutRow[]): void {
     ...rows.map((row) => {
       const nchan = nchanAt(row.readers);
       return [
-        TARGET_TRAITS[row.target].label + (row.note ? ` (${row.note})` : ''),
+        targetLabel(row.target, row) + (row.note ? ` (${row.note})` : ''),
         row.readers.toLocaleString('en'),
         row.connectSeconds.toFixed(2),
         row.delivered.toLocaleString('en'),
@@ -731,11 +778,15 @@ function printFanOut(rows: FanOutRow[]): void {
         fixed(row.latencyMs?.p50, 1),
         fixed(row.latencyMs?.p99, 1),
         fixed(row.latencyMs?.max, 1),
+        ...(split
+          ? [fixed(row.latencyOnPublisherMs?.p50, 1), fixed(row.latencyOnOthersMs?.p50, 1)]
+          : []),
         row.rssPerReaderKiB.toFixed(1),
         row.rssConnectedPerReaderKiB.toFixed(1),
         fixed(row.cpuPerDeliveryMicros, 1),
         fixed(row.publishMs?.p50, 1),
         fixed(row.publishMs?.p99, 1),
+        fixed(row.serverPublishMs?.p50, 0),
         fixed(row.serverPublishMs?.p99, 0),
         ratio(row.cpuPerDeliveryMicros, nchan?.cpuPerDeliveryMicros),
         ratio(row.latencyMs?.p99, nchan?.latencyMs?.p99),
@@ -756,7 +807,12 @@ function printFanOut(rows: FanOutRow[]): void {
       'after the fan-out, which starts right after they connect); on connect: ' +
       `the same within ${QUICK_RSS_MS / 1000} s of the last stream opening, garbage included. ` +
       "server publish: the server's request log (whole ms), from after the body is parsed " +
-      'until the answer is handed to the kernel; publish: what the publisher measured.',
+      'until the answer is handed to the kernel; publish: what the publisher measured.' +
+      (split
+        ? ' Several processes: CPU and RSS are summed over them; readers connect to each in ' +
+          'turn; p50 ms on A: of the readers on the process that takes the publishes, on B: ' +
+          'of those on the other(s).'
+        : ''),
   );
   const noisy = rows.filter((row) => row.otherLoadPercent > 10);
   if (noisy.length > 0) {
@@ -768,7 +824,7 @@ function printFanOut(rows: FanOutRow[]): void {
   }
 }
 
-function printResume(rows: ResumeRow[]): void {
+function printResume(rows: ResumeRow[], deployment: Deployment): void {
   printTable([
     [
       'scenario',
@@ -791,7 +847,7 @@ function printResume(rows: ResumeRow[]): void {
       row.scenario === 'storm'
         ? `storm: reconnect within ${row.spreadMs / 1000} s`
         : 'backlog: one reader far behind',
-      TARGET_TRAITS[row.target].label,
+      targetLabel(row.target, deployment),
       row.readers.toLocaleString('en'),
       row.behind.toLocaleString('en'),
       String(row.liveDuring),
@@ -841,6 +897,15 @@ function machineNotes(options: Options): Record<string, string | number> {
         'files a process may hold here: raise --workers',
     );
   }
+  // nchan's readers all go to one port: each source address has only so many local ports.
+  const [low, high] = notes.ephemeralPorts.split('-').map(Number);
+  const perSource = Math.ceil(most / options.sources.length);
+  if (high >= low && perSource > (high - low + 1) * 0.9) {
+    throw new Error(
+      `${perSource} readers per source address near the ${high - low + 1} local ports of ` +
+        `${notes.ephemeralPorts}: raise --sources`,
+    );
+  }
   return notes;
 }
 
@@ -849,7 +914,8 @@ async function main(): Promise<void> {
   const machine = machineNotes(options);
   console.error(
     `fan-out bench: readers ${options.readers.join(', ')}; ${options.events} events at ` +
-      `${options.rate}/s; targets ${options.targets.join(', ')}; generator: ` +
+      `${options.rate}/s; targets ${options.targets.join(', ')}; ${options.processes} ` +
+      `server process(es), ${options.database}; generator: ` +
       `${options.workers || 'no'} worker processes, sources ${options.sources.join(' ')}; ` +
       JSON.stringify(machine),
   );
@@ -870,6 +936,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await fleet.stop();
+    removeLiveblogBuild();
   }
 
   console.log(
@@ -879,7 +946,7 @@ async function main(): Promise<void> {
   if (bench.fanOutRows.length > 0) printFanOut(bench.fanOutRows);
   if (bench.resumeRows.length > 0) {
     console.log('\nResume: readers behind catch up from the log\n');
-    printResume(bench.resumeRows);
+    printResume(bench.resumeRows, options);
   }
   for (const skip of bench.skipped) {
     console.log(`\nskipped ${TARGET_TRAITS[skip.target].label} (${skip.scenario}): ${skip.reason}`);

@@ -114,15 +114,22 @@ class Worker {
 }
 
 class ForkedFleet implements ReaderFleet {
+  /** How many targets the last `open` spread the readers over. */
+  private targetCount = 1;
+
   constructor(private readonly workers: Worker[]) {}
 
   get processes(): number {
     return this.workers.length;
   }
 
-  /** Reader i of the run goes to worker i mod K: each holds about count / K sockets. */
+  /**
+   * Reader i of the run goes to worker i mod K: each holds about count / K sockets, and spreads
+   * its readers over the targets (the server's processes) itself.
+   */
   async open(options: OpenOptions): Promise<OpenResult> {
     const k = this.workers.length;
+    this.targetCount = Math.max(1, options.targets.length);
     const results = await Promise.all(
       this.workers.map((worker, w) =>
         worker.ask<OpenResult>({
@@ -132,7 +139,9 @@ class ForkedFleet implements ReaderFleet {
             count: Math.floor(options.count / k) + (w < options.count % k ? 1 : 0),
             concurrency: Math.max(1, Math.round(options.concurrency / k)),
             // Worker w's readers take the sources from w on, so all are used whatever K.
-            sources: options.sources.map((_, i, all) => all[(i + w) % all.length]),
+            sources: rotate(options.sources, w),
+            // And the targets from w on, so that each gets as many readers whatever K.
+            targets: rotate(options.targets, w),
           },
         }),
       ),
@@ -174,12 +183,16 @@ class ForkedFleet implements ReaderFleet {
     const reports = await Promise.all(
       this.workers.map((worker) => worker.ask<PoolReport>({ op: 'report' })),
     );
-    const latencies = new Float64Array(sum(reports.map((r) => r.latencies.length)));
-    let at = 0;
-    for (const report of reports) {
-      latencies.set(report.latencies, at);
-      at += report.latencies.length;
-    }
+    const latencies = concat(reports.map((report) => report.latencies));
+    // Worker w's target t is the run's target (t + w) mod n (see `open`).
+    const n = this.targetCount;
+    const latenciesByTarget = Array.from({ length: n }, (_, target) =>
+      concat(
+        reports.map(
+          (report, w) => report.latenciesByTarget[(target - (w % n) + n) % n] ?? new Float64Array(),
+        ),
+      ),
+    );
     return {
       readers: sum(reports.map((r) => r.readers)),
       expected: sum(reports.map((r) => r.expected)),
@@ -188,6 +201,7 @@ class ForkedFleet implements ReaderFleet {
       unexpected: sum(reports.map((r) => r.unexpected)),
       closedEarly: sum(reports.map((r) => r.closedEarly)),
       latencies,
+      latenciesByTarget,
       cpuMicros: sum(reports.map((r) => r.cpuMicros)),
     };
   }
@@ -220,6 +234,21 @@ export async function startReaderFleet(processes: number): Promise<ReaderFleet> 
   // Ready once each answers.
   await fleet.expect({ firstSeq: 0, count: 0, caughtUpCount: 0 });
   return fleet;
+}
+
+/** `values` from index `from` on, then those before it. */
+function rotate<T>(values: T[], from: number): T[] {
+  return values.map((_, i, all) => all[(i + from) % all.length]);
+}
+
+function concat(arrays: Float64Array[]): Float64Array {
+  const joined = new Float64Array(sum(arrays.map((array) => array.length)));
+  let at = 0;
+  for (const array of arrays) {
+    joined.set(array, at);
+    at += array.length;
+  }
+  return joined;
 }
 
 function sum(values: number[]): number {

@@ -20,7 +20,11 @@ export interface StreamTarget {
 }
 
 export interface OpenOptions {
-  target: StreamTarget;
+  /**
+   * The stream on each of the server's processes: reader i connects to `targets[i mod n]`, so
+   * the readers spread evenly over them (one target: a single process, or one port for all).
+   */
+  targets: StreamTarget[];
   count: number;
   /** Sent as `Last-Event-ID` when given. */
   lastEventId?: string;
@@ -73,6 +77,8 @@ export interface PoolReport {
   closedEarly: number;
   /** Publish-to-receipt latency (ms) of each first delivery. */
   latencies: Float64Array;
+  /** The same, split by the target (index in `OpenOptions.targets`) the reader connected to. */
+  latenciesByTarget: Float64Array[];
   /** CPU this process used since `expect`, µs. */
   cpuMicros: number;
 }
@@ -127,6 +133,8 @@ class Reader {
 /** Opens readers, counts what each receives, and reports; one instance per process. */
 export class SseReaderPool {
   private readers: Reader[] = [];
+  /** How many targets the readers of the last `open` were spread over. */
+  private targetCount = 1;
   private expectation: Expectation = { firstSeq: 0, count: 0, caughtUpCount: 0 };
   private counts = new Uint8Array(0);
   private latencies = new Float64Array(0);
@@ -159,16 +167,19 @@ export class SseReaderPool {
   open(options: OpenOptions): Promise<OpenResult> {
     this.close();
     this.readers = Array.from({ length: options.count }, (_, index) => new Reader(index));
+    this.targetCount = Math.max(1, options.targets.length);
     // Counting starts over for the new readers, against the expectation already set.
     this.expect(this.expectation);
-    const request = Buffer.from(
-      `GET ${options.target.path} HTTP/1.1\r\n` +
-        `Host: ${options.target.host}:${options.target.port}\r\n` +
-        'Accept: text/event-stream\r\n' +
-        'Cache-Control: no-cache\r\n' +
-        (options.lastEventId === undefined ? '' : `Last-Event-ID: ${options.lastEventId}\r\n`) +
-        '\r\n',
-      'latin1',
+    const requests = options.targets.map((target) =>
+      Buffer.from(
+        `GET ${target.path} HTTP/1.1\r\n` +
+          `Host: ${target.host}:${target.port}\r\n` +
+          'Accept: text/event-stream\r\n' +
+          'Cache-Control: no-cache\r\n' +
+          (options.lastEventId === undefined ? '' : `Last-Event-ID: ${options.lastEventId}\r\n`) +
+          '\r\n',
+        'latin1',
+      ),
     );
     const result: OpenResult = {
       opened: 0,
@@ -185,7 +196,7 @@ export class SseReaderPool {
         const reader = this.readers[next];
         next += 1;
         inFlight += 1;
-        this.connect(reader, options, request);
+        this.connect(reader, options, requests);
       };
       let finished = false;
       const finish = () => {
@@ -232,12 +243,15 @@ export class SseReaderPool {
     });
   }
 
-  private connect(reader: Reader, options: OpenOptions, request: Buffer): void {
+  private connect(reader: Reader, options: OpenOptions, requests: Buffer[]): void {
     reader.connectStartedAt = epochMs();
     const source = options.sources[reader.index % options.sources.length];
+    const targetIndex = reader.index % this.targetCount;
+    const target = options.targets[targetIndex];
+    const request = requests[targetIndex];
     const socket = net.connect({
-      host: options.target.host,
-      port: options.target.port,
+      host: target.host,
+      port: target.port,
       localAddress: source === '127.0.0.1' ? undefined : source,
       onread: {
         buffer: READ_BUFFER,
@@ -511,9 +525,14 @@ export class SseReaderPool {
 
   report(): PoolReport {
     const latencies = new Float64Array(this.delivered);
+    const byTarget = Array.from({ length: this.targetCount }, () => [] as number[]);
+    const perReader = Math.max(1, this.expectation.count);
     let filled = 0;
     for (let slot = 0; slot < this.counts.length; slot++) {
-      if (this.counts[slot] !== 0) latencies[filled++] = this.latencies[slot];
+      if (this.counts[slot] === 0) continue;
+      latencies[filled++] = this.latencies[slot];
+      // Slot = reader index × count + k; reader i connected to target i mod n.
+      byTarget[Math.floor(slot / perReader) % this.targetCount].push(this.latencies[slot]);
     }
     const cpu = process.cpuUsage(this.cpuAtExpect);
     return {
@@ -524,6 +543,7 @@ export class SseReaderPool {
       unexpected: this.unexpected,
       closedEarly: this.closedEarly,
       latencies,
+      latenciesByTarget: byTarget.map((values) => Float64Array.from(values)),
       cpuMicros: cpu.user + cpu.system,
     };
   }

@@ -1,14 +1,27 @@
 /**
- * The servers bench/fanout measures, each started fresh on a free loopback port and stopped
- * after its run: Liveblog (the built app, as `npm start` runs it), nchan (nginx with
- * nchan.conf) and the naive Express server (naive-express.ts).
+ * The servers bench/fanout measures, each started fresh on free loopback ports and stopped
+ * after its run: Liveblog (the built app, as `npm start` runs it: one process on a temp SQLite
+ * file, or several sharing a fresh PostgreSQL database and Redis), nchan (nginx with
+ * nchan.conf, one worker per process asked for) and the naive Express server (naive-express.ts).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Redis from 'ioredis';
+import { Client } from 'pg';
 import { lookAlikePost } from './look-alike-post';
 import { childPids } from './process-usage';
 
@@ -33,9 +46,25 @@ export const TARGET_TRAITS: Record<TargetName, TargetTraits> = {
   express: { label: 'naive Express', resumes: false, collectsGarbage: true },
 };
 
+export const DATABASES = ['sqlite', 'postgres'] as const;
+export type Database = (typeof DATABASES)[number];
+
+/** How the targets run: how many server processes (nchan: workers), on which database. */
+export interface Deployment {
+  processes: number;
+  /** Liveblog's: `postgres` is PostgreSQL and Redis, as several processes need. */
+  database: Database;
+}
+
 export const HOST = '127.0.0.1';
+/** The local services of a multi-process run (the same the cluster tests use by default). */
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+/** A database index of the bench's own: it is emptied before each run. */
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
+/** Every process must sign sessions alike: the publisher signs in on one, streams go to all. */
+const SESSION_SECRET = 'the-fan-out-bench-signs-every-process-session-alike';
 const ROOT = join(__dirname, '..', '..');
-const LIVEBLOG_MAIN = join(ROOT, 'dist', 'src', 'main.js');
+const LIVEBLOG_DIST = join(ROOT, 'dist');
 const NGINX = '/usr/sbin/nginx';
 const NCHAN_MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';
 const ADMIN = { email: 'bench@example.test', password: 'bench password' };
@@ -43,7 +72,11 @@ const READY_TIMEOUT_MS = 30_000;
 
 export interface Target {
   readonly name: TargetName;
-  readonly port: number;
+  /**
+   * Where readers connect: one port per server process that listens on its own (Liveblog), or
+   * one for all (nginx's workers share it). Publishes go to the first.
+   */
+  readonly ports: number[];
   /** The server's processes, for CPU and memory (nginx: master and workers). */
   pids(): number[];
   streamPath(slug: string): string;
@@ -223,50 +256,145 @@ interface RequestLogEntry {
   responseTime: number;
 }
 
-/** Liveblog: `node dist/src/main.js` on a temp SQLite file, per-address limits lifted. */
-async function startLiveblog(): Promise<Target> {
-  if (!existsSync(LIVEBLOG_MAIN)) {
-    throw new TargetUnavailableError(`${LIVEBLOG_MAIN} is missing: run "npm run build" first`);
+let liveblogBuild: string | undefined;
+
+/**
+ * The built app (dist/) as it was when the first Liveblog run started, copied to a temp folder
+ * beside links to node_modules, views and public: a rebuild during the bench (which empties
+ * dist/ first) cannot pull the app from under a run that starts its processes minutes later.
+ * Returns the copy's main.js.
+ */
+function liveblogMain(): string {
+  if (liveblogBuild) return join(liveblogBuild, 'dist', 'src', 'main.js');
+  if (!existsSync(join(LIVEBLOG_DIST, 'src', 'main.js'))) {
+    throw new TargetUnavailableError(
+      `${LIVEBLOG_DIST}/src/main.js is missing: run "npm run build" first`,
+    );
   }
+  const copy = mkdtempSync(join(tmpdir(), 'liveblog-fanout-build-'));
+  cpSync(LIVEBLOG_DIST, join(copy, 'dist'), { recursive: true });
+  for (const shared of ['node_modules', 'views', 'public']) {
+    symlinkSync(join(ROOT, shared), join(copy, shared));
+  }
+  liveblogBuild = copy;
+  return liveblogMain();
+}
+
+/** Removes the copy of the built app, if a run made one. */
+export function removeLiveblogBuild(): void {
+  if (liveblogBuild) rmSync(liveblogBuild, { recursive: true, force: true });
+  liveblogBuild = undefined;
+}
+
+/** Where a Liveblog run keeps its data: its environment, and how to remove it after. */
+interface LiveblogStore {
+  env: Record<string, string>;
+  remove(): Promise<void>;
+}
+
+/** A temp SQLite file: one process only. */
+function sqliteStore(): LiveblogStore {
   const dir = mkdtempSync(join(tmpdir(), 'liveblog-fanout-'));
-  const port = await freePort();
-  const base = `http://${HOST}:${port}`;
-  const server = new ServerProcess(
-    'Liveblog',
-    spawn(process.execPath, [LIVEBLOG_MAIN], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        PORT: String(port),
-        HOST,
-        DATABASE_PATH: join(dir, 'liveblog.sqlite'),
-        ADMIN_EMAIL: ADMIN.email,
-        ADMIN_PASSWORD: ADMIN.password,
-        // As `npm start` logs: a line per request (streams have none), publishes' times from it.
-        LOG_LEVEL: 'info',
-        // Every reader and the publisher share loopback addresses here.
-        SSE_MAX_PER_ADDRESS: '1000000',
-        API_WRITE_RATE_LIMIT: '1000000',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  let publishTimes: number[] = [];
-  server.onStdoutLine((line) => {
-    if (!line.includes('"responseTime"')) return;
-    const entry = JSON.parse(line) as RequestLogEntry;
-    if (entry.req?.method === 'POST' && entry.req.url?.endsWith('/posts')) {
-      publishTimes.push(entry.responseTime);
+  return {
+    env: { DATABASE_PATH: join(dir, 'liveblog.sqlite') },
+    remove: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+  };
+}
+
+async function onPostgres(work: (client: Client) => Promise<unknown>): Promise<void> {
+  const client = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
+  await client.connect();
+  try {
+    await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh PostgreSQL database, dropped after the run, and the bench's Redis database, emptied. */
+async function postgresStore(): Promise<LiveblogStore> {
+  const name = `liveblog_bench_${randomBytes(6).toString('hex')}`;
+  try {
+    await onPostgres((client) => client.query(`CREATE DATABASE ${name}`));
+    const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      // Nothing of an earlier run (stream counts, views, rate limits) is seen.
+      await redis.flushdb();
+    } finally {
+      redis.disconnect();
     }
-  });
-  const client = new HttpClient(base);
+  } catch (error) {
+    throw new TargetUnavailableError(
+      `PostgreSQL (${POSTGRES_URL}) or Redis (${REDIS_URL}) not usable: ${String(error)}`,
+    );
+  }
+  return {
+    env: {
+      DATABASE_URL: `${POSTGRES_URL}/${name}`,
+      REDIS_URL,
+      SESSION_SECRET,
+    },
+    remove: () =>
+      onPostgres((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+  };
+}
+
+/**
+ * Liveblog: `node dist/src/main.js`, one process per `deployment.processes`, each on a port of
+ * its own, per-address limits lifted. The first takes the publishes.
+ */
+async function startLiveblog(deployment: Deployment): Promise<Target> {
+  const main = liveblogMain();
+  const store = deployment.database === 'postgres' ? await postgresStore() : sqliteStore();
+  const servers: ServerProcess[] = [];
+  const ports: number[] = [];
+  let publishTimes: number[] = [];
+  const clients: HttpClient[] = [];
   const cleanUp = async () => {
-    client.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    for (const client of clients) client.close();
+    await Promise.all(servers.map((server) => server.stop()));
+    await store.remove();
   };
   try {
-    await server.waitReady(client, '/health');
+    // One at a time: the first migrates the new database, the others find it ready.
+    for (let i = 0; i < deployment.processes; i++) {
+      const port = await freePort();
+      const server = new ServerProcess(
+        `Liveblog process ${i + 1}`,
+        spawn(process.execPath, [main], {
+          cwd: ROOT,
+          env: {
+            PATH: process.env.PATH,
+            PORT: String(port),
+            HOST,
+            ...store.env,
+            ADMIN_EMAIL: ADMIN.email,
+            ADMIN_PASSWORD: ADMIN.password,
+            // As `npm start` logs: a line per request (streams have none), publishes' times from it.
+            LOG_LEVEL: 'info',
+            // Every reader and the publisher share loopback addresses here.
+            SSE_MAX_PER_ADDRESS: '1000000',
+            API_WRITE_RATE_LIMIT: '1000000',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
+      servers.push(server);
+      server.onStdoutLine((line) => {
+        if (!line.includes('"responseTime"')) return;
+        const entry = JSON.parse(line) as RequestLogEntry;
+        if (entry.req?.method === 'POST' && entry.req.url?.endsWith('/posts')) {
+          publishTimes.push(entry.responseTime);
+        }
+      });
+      const client = new HttpClient(`http://${HOST}:${port}`);
+      clients.push(client);
+      await server.waitReady(client, '/health');
+      ports.push(port);
+    }
+    const [client] = clients;
+    const base = client.base;
     // Signed in as a browser would (Origin: this site), then an API token for the publisher.
     const login = await client.json(200, 'POST', '/api/auth/login', { Origin: base }, ADMIN);
     const session = String(login.headers['set-cookie']).split(';')[0];
@@ -280,8 +408,8 @@ async function startLiveblog(): Promise<Target> {
     const auth = { Authorization: `Bearer ${String(token.json.secret)}` };
     return {
       name: 'liveblog',
-      port,
-      pids: () => [server.pid],
+      ports,
+      pids: () => servers.map((server) => server.pid),
       streamPath: (slug) => `/blogs/${slug}/events`,
       async createBlog(slug) {
         await client.json(201, 'POST', '/api/blogs', auth, { title: `Bench ${slug}`, slug });
@@ -303,8 +431,8 @@ async function startLiveblog(): Promise<Target> {
   }
 }
 
-/** nchan: nginx with nchan.conf (one worker) in a temp prefix. */
-async function startNchan(): Promise<Target> {
+/** nchan: nginx with nchan.conf (a worker per process asked for) in a temp prefix. */
+async function startNchan(deployment: Deployment): Promise<Target> {
   if (!existsSync(NGINX) || !existsSync(NCHAN_MODULE)) {
     throw new TargetUnavailableError(
       `${NGINX} or ${NCHAN_MODULE} is missing (apt-get install nginx-light libnginx-mod-nchan)`,
@@ -319,7 +447,8 @@ async function startNchan(): Promise<Target> {
     config,
     readFileSync(join(__dirname, 'nchan.conf'), 'utf8')
       .replaceAll('{{PORT}}', String(port))
-      .replaceAll('{{PREFIX}}', prefix),
+      .replaceAll('{{PREFIX}}', prefix)
+      .replaceAll('{{WORKERS}}', String(deployment.processes)),
   );
   const server = new ServerProcess(
     'nginx',
@@ -340,7 +469,7 @@ async function startNchan(): Promise<Target> {
   let entryId = 0;
   return {
     name: 'nchan',
-    port,
+    ports: [port],
     pids: () => [server.pid, ...childPids(server.pid)],
     streamPath: (slug) => `/blogs/${slug}/events`,
     createBlog: () => Promise.resolve(),
@@ -361,8 +490,11 @@ async function startNchan(): Promise<Target> {
   };
 }
 
-/** naive-express.ts in its own Node process. */
-async function startExpress(): Promise<Target> {
+/** naive-express.ts in its own Node process: one only, its readers are in its memory. */
+async function startExpress(deployment: Deployment): Promise<Target> {
+  if (deployment.processes > 1) {
+    throw new TargetUnavailableError('naive Express runs as one process (its readers are a Set)');
+  }
   const port = await freePort();
   const server = new ServerProcess(
     'naive Express',
@@ -393,7 +525,7 @@ async function startExpress(): Promise<Target> {
   }
   return {
     name: 'express',
-    port,
+    ports: [port],
     pids: () => [server.pid],
     streamPath: (slug) => `/blogs/${slug}/events`,
     createBlog: () => Promise.resolve(),
@@ -405,13 +537,13 @@ async function startExpress(): Promise<Target> {
   };
 }
 
-export function startTarget(name: TargetName): Promise<Target> {
+export function startTarget(name: TargetName, deployment: Deployment): Promise<Target> {
   switch (name) {
     case 'liveblog':
-      return startLiveblog();
+      return startLiveblog(deployment);
     case 'nchan':
-      return startNchan();
+      return startNchan(deployment);
     case 'express':
-      return startExpress();
+      return startExpress(deployment);
   }
 }
