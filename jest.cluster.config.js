@@ -7,9 +7,7 @@ const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 
 /** The e2e suites whose data goes through the database, the bus or the shared limits. */
 const SUITES_ON_POSTGRES = [
-  'access-roles',
   'access-sessions',
-  'admin',
   'auth',
   'blogs',
   'health',

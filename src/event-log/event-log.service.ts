@@ -36,7 +36,7 @@ export class EventLog {
       const { change, event } = await work(manager);
       return { change, logged: await this.append(manager, event) };
     });
-    this.feed.committed(logged);
+    await this.feed.committed(logged);
     return { change, eventId: logged.id };
   }
 

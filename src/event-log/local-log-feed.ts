@@ -30,9 +30,10 @@ export class LocalLogFeed extends LogFeed implements OnModuleInit {
 
   async afterAppend(): Promise<void> {}
 
-  committed(event: LogEvent): void {
+  committed(event: LogEvent): Promise<void> {
     this.newestPublished = event.id;
     this.eventBus.publishCommitted(event);
+    return Promise.resolve();
   }
 
   async catchUp(): Promise<void> {}

@@ -17,8 +17,11 @@ export abstract class LogFeed {
   /** In the append's transaction, just after the event's insert. */
   abstract afterAppend(manager: EntityManager, event: LogEvent): Promise<void>;
 
-  /** An append of this process has committed. */
-  abstract committed(event: LogEvent): void;
+  /**
+   * An append of this process has committed; resolves once it is on this process's bus, so
+   * that the writer's own streams have it before the writer has its answer.
+   */
+  abstract committed(event: LogEvent): Promise<void>;
 
   /** Resolves once every event committed before the call is on the bus. */
   abstract catchUp(): Promise<void>;

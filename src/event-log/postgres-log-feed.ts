@@ -82,8 +82,8 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
   }
 
   /** Read at once rather than wait for the notification to come back from PostgreSQL. */
-  committed(): void {
-    void this.catchUp();
+  committed(): Promise<void> {
+    return this.catchUp();
   }
 
   /**
