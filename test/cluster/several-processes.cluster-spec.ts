@@ -6,7 +6,7 @@ import request from 'supertest';
 import { READER_COOKIE } from '../../src/counters/reader-cookie';
 import { sendRaw } from '../support/raw-http';
 import { startServer, type ServerProcess } from '../support/server-process';
-import { ApiWriter, RawSseReader, streamUrl } from '../support/sse-client';
+import { ApiWriter, RawSseReader, streamUrl, waitUntil } from '../support/sse-client';
 import {
   createTestPostgres,
   emptyRedis,
@@ -85,6 +85,23 @@ async function onDatabase<T>(work: (client: Client) => Promise<T>): Promise<T> {
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Ends the listening connection of every process, as PostgreSQL's administrator could, once
+ * all three have one (they reconnect half a second after a cut).
+ */
+async function cutListeners(): Promise<void> {
+  const listeners = `FROM pg_stat_activity
+    WHERE datname = $1 AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`;
+  await onDatabase(async (client) => {
+    await waitUntil(
+      async () =>
+        ((await client.query(`SELECT pid ${listeners}`, [database.name])).rowCount ?? 0) >= 3,
+      () => 'three listening connections',
+    );
+    await client.query(`SELECT pg_terminate_backend(pid) ${listeners}`, [database.name]);
+  });
 }
 
 async function newestEventId(slug: string): Promise<number> {
@@ -208,9 +225,10 @@ describe('Several processes on one PostgreSQL and one Redis', () => {
     const readers: RawSseReader[] = [];
     const published: number[] = [];
 
-    // The cursor of a write just acknowledged by A, taken straight to C, which may not have
-    // heard of it yet.
+    // The cursor of a write just acknowledged by A, taken straight to C, which has not heard
+    // of it yet: the processes' listening connections were just cut (they reconnect in 0.5 s).
     for (let round = 0; round < 5; round++) {
+      await cutListeners();
       const { eventId } = await writer.publish(slug, `Cursor ${round}`);
       published.push(eventId);
       readers.push(await follow(c, slug, eventId));
