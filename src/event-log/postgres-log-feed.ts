@@ -6,7 +6,7 @@ import { LogFeed, newestEventId } from './log-feed';
 import { LogEvent } from './log-event.entity';
 
 /** NOTIFY channel of the log: its payload is the new event's id, never the entry. */
-export const EVENTS_CHANNEL = 'liveblog_events';
+const EVENTS_CHANNEL = 'liveblog_events';
 /** The advisory lock key appends are serialized under ("LBEVENTS"). */
 const APPEND_LOCK = 0x4c424556_454e5453n.toString();
 /** A notification lost on the way is made up for by reading the log this often anyway. */
