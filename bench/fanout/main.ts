@@ -121,6 +121,9 @@ interface FanOutRow {
   rssConnectedPerReaderKiB: number;
   serverCpuMicros: number;
   cpuPerDeliveryMicros: number | null;
+  /** PostgreSQL's backends of the run's database and Redis, where the target uses them. */
+  servicesCpuMicros: number | null;
+  servicesCpuPerDeliveryMicros: number | null;
   publishMs: Stats | null;
   /** The same publishes timed by the server (its request log), where it tells. */
   serverPublishMs: Stats | null;
@@ -435,14 +438,18 @@ class Bench {
     const connected = await settledRss(pids, QUICK_RSS_MS);
 
     await this.fleet.expect({ firstSeq: 0, count: events, caughtUpCount: events });
-    const cpu = new CpuWindow(pids);
+    const cpu = new CpuWindow(pids, await target.servicePids?.());
     target.takeServerPublishMs?.();
     const published = await publishAtRate(target, slug, 0, events, rate);
     // Bounded drain: what has not arrived by then is lost.
     await this.fleet.waitForCompletion(20_000);
     // Workers report their CPU with their counts; with none, the readers are in this process.
     const report = await this.fleet.report();
-    const window = cpu.finish(this.fleet.processes > 0 ? report.cpuMicros : 0);
+    const window = cpu.finish(
+      this.fleet.processes > 0 ? report.cpuMicros : 0,
+      await target.servicePids?.(),
+    );
+    const services = target.servicePids ? window.servicesMicros : null;
     // What holding the readers costs, read after the fan-out (which starts right after they
     // connect, as always), once V8 has given back the garbage of connecting them.
     const held = settleMs > 0 ? await settledRss(pids, settleMs, { quietMs }) : connected;
@@ -483,6 +490,9 @@ class Bench {
       rssConnectedPerReaderKiB: (connected.bytes - idle.bytes) / readers / KIB,
       serverCpuMicros: window.serverMicros,
       cpuPerDeliveryMicros: report.delivered ? window.serverMicros / report.delivered : null,
+      servicesCpuMicros: services,
+      servicesCpuPerDeliveryMicros:
+        services !== null && report.delivered ? services / report.delivered : null,
       publishMs: stats(published.latencies),
       serverPublishMs: stats(target.takeServerPublishMs?.() ?? []),
       publishErrors: published.errors,
@@ -737,6 +747,8 @@ function printFanOut(rows: FanOutRow[]): void {
     rows.find((row) => row.target === 'nchan' && row.readers === readers && !row.note);
   // Only when some target ran as several processes, each on its port.
   const split = rows.some((row) => row.latencyOnPublisherMs);
+  // Only when some target used PostgreSQL and Redis.
+  const services = rows.some((row) => row.servicesCpuMicros !== null);
   const ratio = (value: number | null | undefined, reference: number | null | undefined) =>
     value === null || value === undefined || !reference
       ? '-'
@@ -756,6 +768,7 @@ function printFanOut(rows: FanOutRow[]): void {
       'KiB/reader',
       'KiB/reader on connect',
       'CPU µs/delivery',
+      ...(services ? ['services CPU µs/delivery'] : []),
       'publish p50 ms',
       'publish p99 ms',
       'server publish p50 ms',
@@ -784,6 +797,7 @@ function printFanOut(rows: FanOutRow[]): void {
         row.rssPerReaderKiB.toFixed(1),
         row.rssConnectedPerReaderKiB.toFixed(1),
         fixed(row.cpuPerDeliveryMicros, 1),
+        ...(services ? [fixed(row.servicesCpuPerDeliveryMicros, 1)] : []),
         fixed(row.publishMs?.p50, 1),
         fixed(row.publishMs?.p99, 1),
         fixed(row.serverPublishMs?.p50, 0),
@@ -812,6 +826,11 @@ function printFanOut(rows: FanOutRow[]): void {
         ? ' Several processes: CPU and RSS are summed over them; readers connect to each in ' +
           'turn; p50 ms on A: of the readers on the process that takes the publishes, on B: ' +
           'of those on the other(s).'
+        : '') +
+      (services
+        ? " services CPU: PostgreSQL's backends serving the run's database and the Redis " +
+          'server, over the same window, per delivered event (not in CPU µs/delivery nor in ' +
+          'other load).'
         : ''),
   );
   const noisy = rows.filter((row) => row.otherLoadPercent > 10);

@@ -23,6 +23,22 @@ export function cpuMicros(pids: number[]): number {
   return (ticks * 1e6) / CLOCK_TICKS_PER_SECOND;
 }
 
+/**
+ * CPU of each process that still runs, in µs: processes that come and go during a window (a
+ * database's backends) are read where they can be.
+ */
+export function cpuMicrosByPid(pids: number[]): Map<number, number> {
+  const byPid = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      byPid.set(pid, cpuMicros([pid]));
+    } catch {
+      // Ended meanwhile: its CPU since the last reading is not known.
+    }
+  }
+  return byPid;
+}
+
 /** Resident memory of the processes together, in bytes (VmRSS). */
 export function rssBytes(pids: number[]): number {
   let kib = 0;
@@ -138,27 +154,48 @@ export interface CpuWindowResult {
   serverMicros: number;
   /** The bench's: readers' worker processes and this process (publisher), µs. */
   benchMicros: number;
+  /** The services the server uses (PostgreSQL's backends, Redis), µs. */
+  servicesMicros: number;
   /** Shares of the machine (all cores = 100%). */
   machineBusyPercent: number;
   machineStealPercent: number;
-  /** Busy time from neither the server nor the bench: other programs, unattributed kernel work. */
+  /**
+   * Busy time from neither the server, its services nor the bench: other programs,
+   * unattributed kernel work.
+   */
   otherLoadPercent: number;
 }
 
-/** CPU over a window of a run: the server's, the bench's, and whatever else ran meanwhile. */
+/**
+ * CPU over a window of a run: the server's, its services', the bench's, and whatever else ran
+ * meanwhile.
+ */
 export class CpuWindow {
   private readonly startedAt = performance.now();
   private readonly server: number;
+  private readonly services: Map<number, number>;
   private readonly machine = machineCpuTicks();
   private readonly own = process.cpuUsage();
 
-  constructor(private readonly serverPids: () => number[]) {
+  /** `servicePids`: the processes of the server's services now (their list may change). */
+  constructor(
+    private readonly serverPids: () => number[],
+    servicePids: number[] = [],
+  ) {
     this.server = cpuMicros(serverPids());
+    this.services = cpuMicrosByPid(servicePids);
   }
 
-  /** `workersMicros`: the CPU the readers' worker processes report for the window. */
-  finish(workersMicros = 0): CpuWindowResult {
+  /**
+   * `workersMicros`: the CPU the readers' worker processes report for the window;
+   * `servicePids`: the services' processes now (one started meanwhile counts whole).
+   */
+  finish(workersMicros = 0, servicePids: number[] = []): CpuWindowResult {
     const server = cpuMicros(this.serverPids()) - this.server;
+    let services = 0;
+    for (const [pid, micros] of cpuMicrosByPid(servicePids)) {
+      services += micros - (this.services.get(pid) ?? 0);
+    }
     const machine = machineCpuTicks();
     const own = process.cpuUsage(this.own);
     const tick = 1e6 / CLOCK_TICKS_PER_SECOND;
@@ -169,9 +206,10 @@ export class CpuWindow {
       seconds: (performance.now() - this.startedAt) / 1000,
       serverMicros: server,
       benchMicros: bench,
+      servicesMicros: services,
       machineBusyPercent: (busy / total) * 100,
       machineStealPercent: (((machine.steal - this.machine.steal) * tick) / total) * 100,
-      otherLoadPercent: ((busy - server - bench) / total) * 100,
+      otherLoadPercent: ((busy - server - services - bench) / total) * 100,
     };
   }
 }

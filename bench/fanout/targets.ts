@@ -79,6 +79,11 @@ export interface Target {
   readonly ports: number[];
   /** The server's processes, for CPU and memory (nginx: master and workers). */
   pids(): number[];
+  /**
+   * The processes of the services it uses, for their CPU: PostgreSQL's backends serving its
+   * database and the Redis server. None for a target on its own.
+   */
+  servicePids?(): Promise<number[]>;
   streamPath(slug: string): string;
   createBlog(slug: string): Promise<void>;
   /** Publishes an entry with this body; resolves with its event id as a reader resumes from it. */
@@ -289,6 +294,8 @@ export function removeLiveblogBuild(): void {
 /** Where a Liveblog run keeps its data: its environment, and how to remove it after. */
 interface LiveblogStore {
   env: Record<string, string>;
+  /** The services' processes (PostgreSQL's backends of the database, Redis), if any. */
+  servicePids?: () => Promise<number[]>;
   remove(): Promise<void>;
 }
 
@@ -301,11 +308,11 @@ function sqliteStore(): LiveblogStore {
   };
 }
 
-async function onPostgres(work: (client: Client) => Promise<unknown>): Promise<void> {
+async function onPostgres<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
   await client.connect();
   try {
-    await work(client);
+    return await work(client);
   } finally {
     await client.end();
   }
@@ -314,6 +321,7 @@ async function onPostgres(work: (client: Client) => Promise<unknown>): Promise<v
 /** A fresh PostgreSQL database, dropped after the run, and the bench's Redis database, emptied. */
 async function postgresStore(): Promise<LiveblogStore> {
   const name = `liveblog_bench_${randomBytes(6).toString('hex')}`;
+  let redisPid: number;
   try {
     await onPostgres((client) => client.query(`CREATE DATABASE ${name}`));
     const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -321,6 +329,8 @@ async function postgresStore(): Promise<LiveblogStore> {
       await redis.connect();
       // Nothing of an earlier run (stream counts, views, rate limits) is seen.
       await redis.flushdb();
+      // On this host, as the bench assumes: its CPU is read from /proc.
+      redisPid = Number(/^process_id:(\d+)/m.exec(await redis.info('server'))?.[1]);
     } finally {
       redis.disconnect();
     }
@@ -335,8 +345,17 @@ async function postgresStore(): Promise<LiveblogStore> {
       REDIS_URL,
       SESSION_SECRET,
     },
-    remove: () =>
-      onPostgres((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+    servicePids: async () => {
+      const backends = await onPostgres((client) =>
+        client.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
+          name,
+        ]),
+      );
+      return [...backends.rows.map((row) => row.pid), ...(redisPid ? [redisPid] : [])];
+    },
+    remove: async () => {
+      await onPostgres((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
   };
 }
 
@@ -410,6 +429,7 @@ async function startLiveblog(deployment: Deployment): Promise<Target> {
       name: 'liveblog',
       ports,
       pids: () => servers.map((server) => server.pid),
+      servicePids: store.servicePids,
       streamPath: (slug) => `/blogs/${slug}/events`,
       async createBlog(slug) {
         await client.json(201, 'POST', '/api/blogs', auth, { title: `Bench ${slug}`, slug });
