@@ -812,7 +812,7 @@ function printFanOut(rows: FanOutRow[]): void {
   ];
   printTable(table);
   console.log(
-    '\nCPU µs/delivery: server CPU (user + system, nginx master + worker) from the first publish ' +
+    '\nCPU µs/delivery: server CPU (user + system, nginx master and workers) from the first publish ' +
       'until every reader had every entry, per delivered event. generator CPU: readers and ' +
       'publisher, 100% = one core. other load: busy time of the machine from neither the ' +
       'server nor the bench, 100% = all cores. KiB/reader: server RSS with the readers ' +
