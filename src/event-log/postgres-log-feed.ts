@@ -37,6 +37,8 @@ const READ_PAGE_SIZE = 1000;
 export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PostgresLogFeed.name);
   private newestPublished = 0;
+  /** The newest event of this process: a read that covers it is already under way or queued. */
+  private newestCommittedHere = 0;
   private listener?: Client;
   private reconnectTimer?: NodeJS.Timeout;
   private safetyTimer?: NodeJS.Timeout;
@@ -82,7 +84,8 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
   }
 
   /** Read at once rather than wait for the notification to come back from PostgreSQL. */
-  committed(): Promise<void> {
+  committed(event: LogEvent): Promise<void> {
+    this.newestCommittedHere = Math.max(this.newestCommittedHere, event.id);
     return this.catchUp();
   }
 
@@ -135,7 +138,9 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
     client.on('error', lost);
     client.on('end', () => lost(new Error('connection ended')));
     client.on('notification', ({ payload }) => {
-      if (Number(payload) > this.newestPublished) void this.catchUp();
+      // Ids commit in order: a read that covers this process's newest covers every older one.
+      const covered = Math.max(this.newestPublished, this.newestCommittedHere);
+      if (Number(payload) > covered) void this.catchUp();
     });
     try {
       await client.connect();
