@@ -1,4 +1,3 @@
-import { Client } from 'pg';
 import { firstValueFrom, filter } from 'rxjs';
 import { DataSource, EntityManager } from 'typeorm';
 import { createTestPostgres, type TestPostgres } from '../../test/support/test-services';
@@ -83,9 +82,7 @@ function deliveryOf({ bus, delivered }: Process, eventId: number): Promise<unkno
 
 /** Resolves once a session of the test database waits for an advisory lock, or `gaveUp()`. */
 async function someoneWaitsForTheAppendLock(gaveUp: () => boolean): Promise<void> {
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
+  await database.connected(async (client) => {
     while (!gaveUp()) {
       const { rowCount } = await client.query(
         `SELECT 1 FROM pg_locks l JOIN pg_database d ON d.oid = l.database
@@ -95,9 +92,7 @@ async function someoneWaitsForTheAppendLock(gaveUp: () => boolean): Promise<void
       if (rowCount) return;
       await client.query('SELECT pg_sleep(0.01)');
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 /**
@@ -206,18 +201,14 @@ describe('PostgresLogFeed', () => {
 
 /** Ends every listening connection to the test database, as an administrator would. */
 async function terminateListeners(): Promise<number> {
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ ended: boolean }>(
+  const { rows } = await database.connected((client) =>
+    client.query<{ ended: boolean }>(
       `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
        WHERE datname = $1 AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`,
       [database.name],
-    );
-    return rows.filter((row) => row.ended).length;
-  } finally {
-    await client.end();
-  }
+    ),
+  );
+  return rows.filter((row) => row.ended).length;
 }
 
 async function listenerCount(): Promise<number> {

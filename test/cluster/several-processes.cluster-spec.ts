@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import request from 'supertest';
 import { READER_COOKIE } from '../../src/counters/reader-cookie';
 import { sendRaw } from '../support/raw-http';
@@ -77,16 +76,6 @@ function follow(server: ServerProcess, slug: string, lastEventId?: number): Prom
   return RawSseReader.connect(streamUrl(server, slug), { headers });
 }
 
-async function onDatabase<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: database.url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * Ends the listening connection of every process, as PostgreSQL's administrator could, once
  * all three have one (they reconnect half a second after a cut).
@@ -94,7 +83,7 @@ async function onDatabase<T>(work: (client: Client) => Promise<T>): Promise<T> {
 async function cutListeners(): Promise<void> {
   const listeners = `FROM pg_stat_activity
     WHERE datname = $1 AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`;
-  await onDatabase(async (client) => {
+  await database.connected(async (client) => {
     await waitUntil(
       async () =>
         ((await client.query(`SELECT pid ${listeners}`, [database.name])).rowCount ?? 0) >= 3,
@@ -105,7 +94,7 @@ async function cutListeners(): Promise<void> {
 }
 
 async function newestEventId(slug: string): Promise<number> {
-  const { rows } = await onDatabase((client) =>
+  const { rows } = await database.connected((client) =>
     client.query<{ newest: number }>(
       `SELECT MAX(e."id") AS "newest" FROM "events" e JOIN "blogs" b ON b."id" = e."blogId" WHERE b."slug" = $1`,
       [slug],
@@ -115,14 +104,14 @@ async function newestEventId(slug: string): Promise<number> {
 }
 
 async function userIds(): Promise<Record<string, number>> {
-  const { rows } = await onDatabase((client) =>
+  const { rows } = await database.connected((client) =>
     client.query<{ id: number; email: string }>('SELECT "id", "email" FROM "users"'),
   );
   return Object.fromEntries(rows.map((row) => [row.email, row.id]));
 }
 
 async function adminCount(): Promise<Record<string, number>> {
-  const { rows } = await onDatabase((client) =>
+  const { rows } = await database.connected((client) =>
     client.query<{ admins: number }>(
       `SELECT COUNT(*)::int AS "admins" FROM "users" WHERE "role" = 'admin' AND "removedAt" IS NULL`,
     ),
@@ -155,7 +144,7 @@ afterAll(async () => {
 
 describe('Several processes on one PostgreSQL and one Redis', () => {
   it('should migrate a new database once when three processes start on it together', async () => {
-    const { rows } = await onDatabase((client) =>
+    const { rows } = await database.connected((client) =>
       client.query<{ name: string }>('SELECT "name" FROM "migrations"'),
     );
 

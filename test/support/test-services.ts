@@ -13,8 +13,9 @@ export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** True when the e2e suites run on PostgreSQL + Redis instead of SQLite (test:cluster). */
 export const onPostgres = process.env.LIVEBLOG_TEST_DATABASE === 'postgres';
 
-async function onServer<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: `${POSTGRES_URL}/postgres` });
+/** Runs `work` on a connection of its own to the database at `url`, closed after. */
+async function connectedTo<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -26,6 +27,8 @@ async function onServer<T>(work: (client: Client) => Promise<T>): Promise<T> {
 export interface TestPostgres {
   name: string;
   url: string;
+  /** Runs `work` on a connection of its own to this database, closed after. */
+  connected<T>(work: (client: Client) => Promise<T>): Promise<T>;
   /** Ends whatever is still connected to it, and drops it. */
   drop(): Promise<void>;
 }
@@ -33,12 +36,17 @@ export interface TestPostgres {
 /** A new, empty database of its own. */
 export async function createTestPostgres(): Promise<TestPostgres> {
   const name = `liveblog_test_${randomBytes(6).toString('hex')}`;
-  await onServer((client) => client.query(`CREATE DATABASE ${name}`));
+  const server = `${POSTGRES_URL}/postgres`;
+  const url = `${POSTGRES_URL}/${name}`;
+  await connectedTo(server, (client) => client.query(`CREATE DATABASE ${name}`));
   return {
     name,
-    url: `${POSTGRES_URL}/${name}`,
+    url,
+    connected: (work) => connectedTo(url, work),
     drop: async () => {
-      await onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await connectedTo(server, (client) =>
+        client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+      );
     },
   };
 }
