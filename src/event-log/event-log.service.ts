@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, MoreThan, Repository } from 'typeorm';
-import { insertRow } from '../database/plain-rows';
 import { Transactions } from '../database/transactions';
 import type { NewEvent } from './events';
 import { LogEvent } from './log-event.entity';
@@ -32,10 +31,20 @@ export class EventLog {
   async commit<C>(
     work: (manager: EntityManager) => Promise<ChangeWithEvent<C>>,
   ): Promise<{ change: C; eventId: number }> {
-    const { change, logged } = await this.transactions.run(async (manager) => {
-      const { change, event } = await work(manager);
-      return { change, logged: await this.append(manager, event) };
-    });
+    let appended = false;
+    const { change, logged } = await this.transactions
+      .run(async (manager) => {
+        const { change, event } = await work(manager);
+        const logged = await this.append(manager, event);
+        appended = true;
+        return { change, logged };
+      })
+      .catch((error: unknown) => {
+        // The feed counted on this append's commit to bring the events before it (see
+        // LogFeed.append): it reads them itself instead.
+        if (appended) void this.feed.catchUp();
+        throw error;
+      });
     await this.feed.committed(logged);
     return { change, eventId: logged.id };
   }
@@ -72,9 +81,7 @@ export class EventLog {
       payload: JSON.stringify(event.data),
       createdAt: new Date(),
     });
-    await this.feed.beforeAppend(manager);
-    logged.id = await insertRow(manager, LogEvent, logged);
-    await this.feed.afterAppend(manager, logged);
+    logged.id = await this.feed.append(manager, logged);
     return logged;
   }
 }

@@ -1,8 +1,9 @@
 import type { OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { insertRow } from '../database/plain-rows';
 import { EventBus } from './event-bus';
 import { LogFeed, newestEventId } from './log-feed';
-import type { LogEvent } from './log-event.entity';
+import { LogEvent } from './log-event.entity';
 
 /**
  * The feed of one process on SQLite: its transactions run one after another, so ids are
@@ -26,9 +27,9 @@ export class LocalLogFeed extends LogFeed implements OnModuleInit {
     return this.newestPublished;
   }
 
-  async beforeAppend(): Promise<void> {}
-
-  async afterAppend(): Promise<void> {}
+  append(manager: EntityManager, event: LogEvent): Promise<number> {
+    return insertRow(manager, LogEvent, event);
+  }
 
   committed(event: LogEvent): Promise<void> {
     this.newestPublished = event.id;

@@ -3,7 +3,7 @@ import type { LogEvent } from './log-event.entity';
 
 /**
  * Brings the log's committed events to this process's bus, each once and in id order, and
- * keeps ids in commit order. EventLog calls it around each append; streams ask it how far
+ * keeps ids in commit order. EventLog has it write each event; streams ask it how far
  * the bus has come. One process on SQLite publishes its own commits (LocalLogFeed); processes
  * sharing PostgreSQL each follow the log (PostgresLogFeed).
  */
@@ -11,11 +11,11 @@ export abstract class LogFeed {
   /** Every event up to this id is on the bus, or was in the log before this process started. */
   abstract publishedThrough(): number;
 
-  /** In the append's transaction, just before the event's insert. */
-  abstract beforeAppend(manager: EntityManager): Promise<void>;
-
-  /** In the append's transaction, just after the event's insert. */
-  abstract afterAppend(manager: EntityManager, event: LogEvent): Promise<void>;
+  /**
+   * Inserts the event's row in the append's transaction; resolves to its id. The feed may
+   * count on `committed()` for this event, or `catchUp()` when the transaction fails.
+   */
+  abstract append(manager: EntityManager, event: LogEvent): Promise<number>;
 
   /**
    * An append of this process has committed; resolves once it is on this process's bus, so

@@ -114,13 +114,14 @@ class FeedHoldingFirstAppend extends PostgresLogFeed {
     this.release();
   }
 
-  override async afterAppend(manager: EntityManager, event: LogEvent): Promise<void> {
-    await super.afterAppend(manager, event);
-    if (this.held) return;
+  override async append(manager: EntityManager, event: LogEvent): Promise<number> {
+    const id = await super.append(manager, event);
+    if (this.held) return id;
     this.held = true;
     const released = new Promise<void>((resolve) => (this.release = resolve));
-    this.markInserted(event.id);
+    this.markInserted(id);
     await released;
+    return id;
   }
 }
 

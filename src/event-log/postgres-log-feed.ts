@@ -1,6 +1,7 @@
 import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource, EntityManager, MoreThan } from 'typeorm';
+import { rowInsert } from '../database/plain-rows';
 import { EventBus } from './event-bus';
 import { LogFeed, newestEventId } from './log-feed';
 import { LogEvent } from './log-event.entity';
@@ -19,8 +20,8 @@ const READ_PAGE_SIZE = 1000;
  *
  * Order: a sequence hands out ids at insert, not at commit, so event 1001 could commit and
  * reach readers before event 1000, and a reader resuming after 1001 would never get 1000.
- * Each append therefore takes one transaction-scoped advisory lock just before its insert,
- * held to commit: the next append gets its id only once this one has committed (or rolled
+ * Each append therefore takes one transaction-scoped advisory lock just before its insert
+ * (the same statement), held to commit: the next append gets its id only once this one has committed (or rolled
  * back), so ids commit in order and "newer than my cursor" misses nothing. The lock is held
  * for the insert and the commit only (about a millisecond and the commit's fsync), the
  * change's own work is done before it; a commit-order high-water mark (xmin tracking) would
@@ -37,8 +38,12 @@ const READ_PAGE_SIZE = 1000;
 export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PostgresLogFeed.name);
   private newestPublished = 0;
-  /** The newest event of this process: a read that covers it is already under way or queued. */
-  private newestCommittedHere = 0;
+  /**
+   * The newest event this process appended: its commit publishes every event up to it, so a
+   * notification of one of those, which may come in before the commit's own answer, needs no
+   * read of its own.
+   */
+  private newestAppendedHere = 0;
   private listener?: Client;
   private reconnectTimer?: NodeJS.Timeout;
   private safetyTimer?: NodeJS.Timeout;
@@ -75,18 +80,38 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
     return this.newestPublished;
   }
 
-  async beforeAppend(manager: EntityManager): Promise<void> {
-    await manager.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+  /**
+   * Lock, insert and notify in one statement, one round trip: the lock's CTE holds a volatile
+   * call, so PostgreSQL runs it, not inlines it, and the insert's id (its default, nextval) is
+   * drawn only for the row that CTE yields, once the lock is held.
+   */
+  async append(manager: EntityManager, event: LogEvent): Promise<number> {
+    const { table, columns, placeholders, values } = rowInsert(manager, LogEvent, event);
+    const [{ id }] = await manager.query<{ id: number }[]>(
+      `WITH "appending" AS (SELECT pg_advisory_xact_lock($${values.length + 1}))
+       , "appended" AS (INSERT INTO ${table} (${columns}) SELECT ${placeholders} FROM "appending" RETURNING "id")
+       SELECT "id", pg_notify('${EVENTS_CHANNEL}', "id"::text) FROM "appended"`,
+      [...values, APPEND_LOCK],
+    );
+    this.newestAppendedHere = Math.max(this.newestAppendedHere, id);
+    return id;
   }
 
-  async afterAppend(manager: EntityManager, event: LogEvent): Promise<void> {
-    await manager.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, String(event.id)]);
-  }
-
-  /** Read at once rather than wait for the notification to come back from PostgreSQL. */
-  committed(event: LogEvent): Promise<void> {
-    this.newestCommittedHere = Math.max(this.newestCommittedHere, event.id);
-    return this.catchUp();
+  /**
+   * Published at once, without waiting for the notification to come back from PostgreSQL, and
+   * without a read when nothing can be missing: ids commit in order, so the event right after
+   * the newest published has nothing before it left to publish. A read under way may be
+   * publishing it this moment: it is let finish first.
+   */
+  async committed(event: LogEvent): Promise<void> {
+    while (this.reading) await this.reading;
+    if (event.id <= this.newestPublished) return;
+    if (event.id === this.newestPublished + 1) {
+      this.newestPublished = event.id;
+      this.eventBus.publishCommitted(event);
+      return;
+    }
+    await this.catchUp();
   }
 
   /**
@@ -138,8 +163,8 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
     client.on('error', lost);
     client.on('end', () => lost(new Error('connection ended')));
     client.on('notification', ({ payload }) => {
-      // Ids commit in order: a read that covers this process's newest covers every older one.
-      const covered = Math.max(this.newestPublished, this.newestCommittedHere);
+      // Ids commit in order: publishing this process's newest publishes every older one.
+      const covered = Math.max(this.newestPublished, this.newestAppendedHere);
       if (Number(payload) > covered) void this.catchUp();
     });
     try {
