@@ -125,6 +125,47 @@ class FeedHoldingFirstAppend extends PostgresLogFeed {
   }
 }
 
+/** A feed that keeps the notifications it hears until its next append has its id. */
+class FeedHearingLate extends PostgresLogFeed {
+  private readonly held: number[] = [];
+  private holding = true;
+  private markHeard?: () => void;
+
+  /** Resolves once a notification is held. */
+  heardOne(): Promise<void> {
+    if (this.held.length > 0) return Promise.resolve();
+    return new Promise((resolve) => (this.markHeard = resolve));
+  }
+
+  protected override heard(eventId: number): void {
+    if (!this.holding) return super.heard(eventId);
+    this.held.push(eventId);
+    this.markHeard?.();
+  }
+
+  override async append(manager: EntityManager, event: LogEvent): Promise<number> {
+    const id = await super.append(manager, event);
+    this.holding = false;
+    for (const eventId of this.held.splice(0)) super.heard(eventId);
+    return id;
+  }
+}
+
+/** Makes the commit of an event of an entry with this body fail, as a deferred check would. */
+async function refuseAtCommit(body: string): Promise<void> {
+  await database.connected(async (client) => {
+    await client.query(`CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF EXISTS (SELECT 1 FROM "posts" WHERE "id" = NEW."postId" AND "body" = ${client.escapeLiteral(body)}) THEN
+          RAISE EXCEPTION 'refused at commit';
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await client.query(`CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON "events"
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_at_commit()`);
+  });
+}
+
 describe('PostgresLogFeed', () => {
   it('should give the append that commits later the larger id, even when it started first', async () => {
     const slow = await startProcess(
@@ -177,6 +218,21 @@ describe('PostgresLogFeed', () => {
     await Promise.all(all.map((process) => deliveryOf(process, ids.at(-1)!)));
 
     for (const process of all) expect(process.delivered).toEqual(ids);
+  });
+
+  it('should still bring an event of another process when an append it looked covered by fails', async () => {
+    await refuseAtCommit('Never committed');
+    const late = await startProcess(
+      (dataSource, bus) => new FeedHearingLate(database.url, dataSource, bus, NO_SAFETY_READ_MS),
+    );
+    const { eventId } = await publish(processes[0], 'From another process');
+    await (late.feed as FeedHearingLate).heardOne();
+
+    // Its notification is heard once this append has a larger id, and then looks covered.
+    await expect(publish(late, 'Never committed')).rejects.toThrow('refused at commit');
+
+    await deliveryOf(late, eventId);
+    expect(late.delivered).toEqual([eventId]);
   });
 
   it('should reconnect a listener PostgreSQL killed, and miss nothing committed meanwhile', async () => {

@@ -150,6 +150,12 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
     }
   }
 
+  /** A notification: `eventId` has committed. */
+  protected heard(eventId: number): void {
+    // Ids commit in order: publishing this process's newest publishes every older one.
+    if (eventId > Math.max(this.newestPublished, this.newestAppendedHere)) void this.catchUp();
+  }
+
   /** Connects the listening connection; a failure to connect is the caller's to handle. */
   private async listen(): Promise<void> {
     const client = new Client({ connectionString: this.databaseUrl });
@@ -162,11 +168,7 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
     };
     client.on('error', lost);
     client.on('end', () => lost(new Error('connection ended')));
-    client.on('notification', ({ payload }) => {
-      // Ids commit in order: publishing this process's newest publishes every older one.
-      const covered = Math.max(this.newestPublished, this.newestAppendedHere);
-      if (Number(payload) > covered) void this.catchUp();
-    });
+    client.on('notification', ({ payload }) => this.heard(Number(payload)));
     try {
       await client.connect();
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
