@@ -11,6 +11,7 @@ const SUITES_ON_POSTGRES = [
   'auth',
   'blogs',
   'health',
+  'media',
   'posts',
   'site',
   'stream',

@@ -149,6 +149,10 @@ export class AppConfig {
   @IntegerSetting({ min: 1, max: 1_000_000 })
   SSE_MAX_PER_ADDRESS = 200;
 
+  /** The largest photo upload, in bytes (15 MB). */
+  @IntegerSetting({ min: 1024, max: 1_073_741_824 })
+  MEDIA_MAX_BYTES = 15 * 1024 * 1024;
+
   /** Which proxies' X-Forwarded-* headers to believe (Express's `trust proxy`); see README. */
   @Transform(({ value }: { value: unknown }) => parseTrustProxy(value))
   @Validate(TrustProxyIsValid)

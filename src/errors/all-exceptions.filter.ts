@@ -38,6 +38,7 @@ const STATUS_OF_DOMAIN_ERROR: Record<DomainErrorCode, HttpStatus> = {
   forbidden: HttpStatus.FORBIDDEN,
   'not-found': HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
+  'unsupported-media': HttpStatus.UNSUPPORTED_MEDIA_TYPE,
 };
 
 const PAGE_HEADINGS: Record<number, string> = {

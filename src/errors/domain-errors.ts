@@ -4,7 +4,12 @@
  * in one table, and the message into the answer's `message`.
  */
 export type DomainErrorCode =
-  'invalid-input' | 'wrong-credentials' | 'forbidden' | 'not-found' | 'conflict';
+  | 'invalid-input'
+  | 'wrong-credentials'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'unsupported-media';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -45,4 +50,9 @@ export class NotFoundError extends DomainError {
 /** A change the current state refuses: a taken slug or email, a stale version, an ended blog. */
 export class ConflictError extends DomainError {
   readonly code = 'conflict';
+}
+
+/** An upload of a kind not taken, judged by its content (an SVG, a PDF, an HTML page). */
+export class UnsupportedMediaError extends DomainError {
+  readonly code = 'unsupported-media';
 }

@@ -1,5 +1,7 @@
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
+import type { Media } from '../media/media.entity';
+import { mediaFileUrl, storedWidths } from '../media/media-view';
 
 // Raw HTML in the source is shown as text, never passed through (html: false).
 const markdown = new MarkdownIt({ html: false, linkify: true, breaks: true, typographer: true });
@@ -31,6 +33,8 @@ const SAFE_HTML: sanitizeHtml.IOptions = {
     'li',
     'a',
     'img',
+    'picture',
+    'source',
     'table',
     'thead',
     'tbody',
@@ -40,19 +44,60 @@ const SAFE_HTML: sanitizeHtml.IOptions = {
   ],
   allowedAttributes: {
     a: ['href', 'title', 'rel'],
-    img: ['src', 'alt', 'title', 'loading'],
+    img: ['src', 'srcset', 'sizes', 'width', 'height', 'alt', 'title', 'loading', 'decoding'],
+    source: ['type', 'srcset', 'sizes'],
     ol: ['start'],
   },
   allowedSchemes: ['http', 'https', 'mailto'],
   allowedSchemesByTag: { img: ['http', 'https'] },
   allowProtocolRelative: false,
+  selfClosing: [...sanitizeHtml.defaults.selfClosing, 'source'],
   transformTags: {
     a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer' }),
     img: sanitizeHtml.simpleTransform('img', { loading: 'lazy' }),
   },
 };
 
-/** An entry's Markdown as safe HTML, ready to be put in any page as it is. */
-export function renderMarkdown(source: string): string {
-  return sanitizeHtml(markdown.render(source), SAFE_HTML).trim();
+/** The reader column is at most 46rem (736 px) wide, the whole screen below that. */
+const PHOTO_SIZES = '(max-width: 46rem) 100vw, 46rem';
+
+interface RenderEnv {
+  media: ReadonlyMap<number, Media>;
+}
+
+const renderImage = markdown.renderer.rules.image!;
+
+/**
+ * `![alt](/media/<id>)` of a photo uploaded here: each stored width as WebP and as the
+ * fallback, the browser picks by screen; width and height reserve the space before the bytes
+ * come, so an entry arriving live shifts nothing.
+ */
+markdown.renderer.rules.image = (tokens, index, options, env: RenderEnv, self) => {
+  const token = tokens[index];
+  const id = /^\/media\/(\d+)$/.exec(token.attrGet('src') ?? '')?.[1];
+  const media = id === undefined ? undefined : env.media?.get(Number(id));
+  if (!media) return renderImage(tokens, index, options, env, self);
+  const alt = self.renderInlineAsText(token.children ?? [], options, env) || media.alt;
+  const srcset = (format: string) =>
+    storedWidths(media)
+      .map((width) => `${mediaFileUrl(media, width, format)} ${width}w`)
+      .join(', ');
+  return (
+    `<picture><source type="image/webp" srcset="${srcset('webp')}" sizes="${PHOTO_SIZES}">` +
+    `<img src="${mediaFileUrl(media, media.width, media.fallback)}" srcset="${srcset(media.fallback)}" ` +
+    `sizes="${PHOTO_SIZES}" width="${media.width}" height="${media.height}" alt="${markdown.utils.escapeHtml(alt)}" ` +
+    `decoding="async"></picture>`
+  );
+};
+
+/**
+ * An entry's Markdown as safe HTML, ready to be put in any page as it is. `media`: the photos
+ * it shows (MediaService.referencedIn), rendered as responsive pictures.
+ */
+export function renderMarkdown(
+  source: string,
+  media: ReadonlyMap<number, Media> = new Map(),
+): string {
+  const env: RenderEnv = { media };
+  return sanitizeHtml(markdown.render(source, env), SAFE_HTML).trim();
 }

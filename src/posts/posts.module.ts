@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BlogsModule } from '../blogs/blogs.module';
 import { EventLogModule } from '../event-log/event-log.module';
+import { MediaModule } from '../media/media.module';
 import { Post } from './post.entity';
 import { PostsController } from './posts.controller';
 import { PreviewController } from './preview.controller';
 import { PostsService } from './posts.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Post]), BlogsModule, EventLogModule],
+  imports: [TypeOrmModule.forFeature([Post]), BlogsModule, EventLogModule, MediaModule],
   controllers: [PostsController, PreviewController],
   providers: [PostsService],
   exports: [PostsService],

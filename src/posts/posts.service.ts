@@ -7,6 +7,7 @@ import { insertRow } from '../database/plain-rows';
 import { forUpdate } from '../database/row-locks';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/domain-errors';
 import { EventLog } from '../event-log/event-log.service';
+import { MediaService } from '../media/media.service';
 import { entryDeleted, entryPublished, entryUpdated, PostView } from '../event-log/events';
 import { CreatePostDto } from './dto/create-post.dto';
 import { ListPostsQuery } from './dto/list-posts.query';
@@ -36,6 +37,7 @@ export class PostsService {
     @InjectRepository(Post) private readonly posts: Repository<Post>,
     private readonly blogsService: BlogsService,
     private readonly eventLog: EventLog,
+    private readonly mediaService: MediaService,
   ) {}
 
   /** A blog's entries, newest first, with the event id a stream should resume after. */
@@ -99,7 +101,7 @@ export class PostsService {
     if (blog.status === 'ended') {
       throw new ConflictError(`The blog "${blog.slug}" has ended and takes no new entries`);
     }
-    const html = renderMarkdown(dto.body);
+    const html = renderMarkdown(dto.body, await this.mediaService.referencedIn(dto.body));
     const { change, eventId } = await this.eventLog.commit(async (manager) => {
       const now = new Date();
       const post = manager.create(Post, {
@@ -127,7 +129,13 @@ export class PostsService {
       throw new InvalidInputError('Give at least one of body, pinned, keyEvent');
     }
     const blog = await this.blogsService.findBySlug(slug);
-    const source = dto.body === undefined ? {} : { body: dto.body, html: renderMarkdown(dto.body) };
+    const source =
+      dto.body === undefined
+        ? {}
+        : {
+            body: dto.body,
+            html: renderMarkdown(dto.body, await this.mediaService.referencedIn(dto.body)),
+          };
     const { change, eventId } = await this.eventLog.commit(async (manager) => {
       const post = await this.findInBlog(manager, blog.id, postId);
       if (dto.version !== undefined && dto.version !== post.version) {

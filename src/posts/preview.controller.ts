@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { MediaService } from '../media/media.service';
 import { PreviewDto } from './dto/preview.dto';
 import { renderMarkdown } from './markdown';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
@@ -7,9 +8,11 @@ import { RateLimit } from '../rate-limits/rate-limit.decorator';
 @RateLimit('writes')
 @Controller('api/preview')
 export class PreviewController {
+  constructor(private readonly mediaService: MediaService) {}
+
   @Post()
   @HttpCode(200)
-  preview(@Body() dto: PreviewDto): { html: string } {
-    return { html: renderMarkdown(dto.body) };
+  async preview(@Body() dto: PreviewDto): Promise<{ html: string }> {
+    return { html: renderMarkdown(dto.body, await this.mediaService.referencedIn(dto.body)) };
   }
 }

@@ -1,6 +1,7 @@
 import type { User } from '../../src/auth/user.entity';
 import { AccessWorld, BROWSER_ACCEPT, randomSecret, unique } from './access-world';
 import { createUser, PASSWORD, publishPost } from './factories';
+import { multipartBody, transparentPng, uploadPhoto } from './photos';
 import type { TestApp } from './test-app';
 
 /*
@@ -16,6 +17,8 @@ export interface RouteRequest {
   path: string;
   json?: unknown;
   form?: Record<string, string>;
+  /** Any other body, such as a multipart upload. */
+  body?: { contentType: string; bytes: Buffer };
   cookies?: string[];
   accept?: string;
 }
@@ -173,6 +176,26 @@ export const ROUTES: Route[] = [
       const { post } = await publishPost(w.testApp, w.apiTokens.admin, w.blog.slug);
       return { path: `/api/blogs/${w.blog.slug}/posts/${post.id}` };
     },
+    allowed: { status: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/blogs/:slug/media',
+    access: 'signed-in',
+    request: async (w) => {
+      const file = { field: 'file', filename: 'a.png', contentType: 'image/png' };
+      const { contentType, body } = multipartBody({}, { ...file, bytes: await transparentPng() });
+      return { path: `/api/blogs/${w.blog.slug}/media`, body: { contentType, bytes: body } };
+    },
+    allowed: { status: 201 },
+  },
+  {
+    method: 'GET',
+    path: '/media/:ref/:name',
+    access: 'public',
+    request: async (w) => ({
+      path: (await uploadPhoto(w.testApp, w.apiTokens.admin, w.blog.slug)).url,
+    }),
     allowed: { status: 200 },
   },
   {

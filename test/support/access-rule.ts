@@ -142,7 +142,15 @@ export function requestAs(
     if (form) form = { ...form, _csrf: csrfToken };
     else headers['X-CSRF-Token'] = csrfToken;
   }
-  return { method: route.method, target: spec.path, headers, json: spec.json, form };
+  if (spec.body) headers['Content-Type'] = spec.body.contentType;
+  return {
+    method: route.method,
+    target: spec.path,
+    headers,
+    json: spec.json,
+    form,
+    body: spec.body?.bytes,
+  };
 }
 
 export function expectOutcome(

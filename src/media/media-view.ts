@@ -1,0 +1,39 @@
+import type { Media } from './media.entity';
+
+/** File name extension and Content-Type of each stored format. */
+export const MEDIA_FORMATS: Record<string, { extension: string; mime: string }> = {
+  webp: { extension: 'webp', mime: 'image/webp' },
+  jpeg: { extension: 'jpg', mime: 'image/jpeg' },
+  png: { extension: 'png', mime: 'image/png' },
+  gif: { extension: 'gif', mime: 'image/gif' },
+};
+
+/** A photo as the API shows it: `url` is its largest file in the fallback format. */
+export interface MediaView {
+  id: number;
+  url: string;
+  width: number;
+  height: number;
+  alt: string;
+  mime: string;
+}
+
+export function storedWidths(media: Media): number[] {
+  return media.widths.split(',').map(Number);
+}
+
+/** The URL of one stored file; it names the bytes' hash, so it can be cached for good. */
+export function mediaFileUrl(media: Media, width: number, format: string): string {
+  return `/media/${media.id}-${media.hash}/${width}.${MEDIA_FORMATS[format].extension}`;
+}
+
+export function toMediaView(media: Media): MediaView {
+  return {
+    id: media.id,
+    url: mediaFileUrl(media, media.width, media.fallback),
+    width: media.width,
+    height: media.height,
+    alt: media.alt,
+    mime: MEDIA_FORMATS[media.fallback].mime,
+  };
+}
