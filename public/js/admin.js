@@ -3,6 +3,7 @@
 // Edit, Pin, Key event and Delete. Talks to the JSON API with the session's CSRF token.
 import { followStream } from './blog-stream.js';
 import { EntryLists, entryId, keepTimesTicking } from './entry-lists.js';
+import { PhotoUploads } from './photo-uploads.js';
 
 const stream = document.getElementById('stream');
 const postsUrl = stream.dataset.postsUrl;
@@ -246,6 +247,14 @@ if (composer) {
   const previewPlaceholder = preview.innerHTML;
   let previewTimer = null;
   let previewed = '';
+  const photos = new PhotoUploads({
+    input: document.getElementById('composer-photo-file'),
+    list: document.getElementById('composer-uploads'),
+    textarea,
+    dropZone: composer.closest('.composer'),
+    uploadUrl: `/api/blogs/${encodeURIComponent(stream.dataset.blogSlug)}/media`,
+    csrfToken,
+  });
 
   async function showPreview() {
     const source = textarea.value;
@@ -278,6 +287,12 @@ if (composer) {
       textarea.focus();
       return;
     }
+    const photoProblem = photos.problem();
+    if (photoProblem) {
+      error.hidden = false;
+      error.textContent = photoProblem;
+      return;
+    }
     publish.disabled = true;
     const { ok, answer } = await api('POST', postsUrl, {
       body: textarea.value,
@@ -294,6 +309,7 @@ if (composer) {
       clearTimeout(previewTimer);
       previewed = '';
       preview.innerHTML = previewPlaceholder;
+      photos.clear();
       entries.applyPost(answer.post);
     } else {
       error.hidden = false;

@@ -1,3 +1,4 @@
+import { AppConfig } from '../config/app-config';
 import {
   BadRequestException,
   Controller,
@@ -35,6 +36,7 @@ export class AdminController {
     private readonly adminService: AdminService,
     private readonly blogsService: BlogsService,
     private readonly postsService: PostsService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -113,6 +115,7 @@ export class AdminController {
     response.render('admin/composer', {
       ...adminPage(request, data.blog.title, 'blogs'),
       ...data,
+      mediaMaxBytes: this.config.MEDIA_MAX_BYTES,
     });
   }
 

@@ -1,0 +1,194 @@
+// The composer's photos: chosen with the button, dropped on the composer or pasted into the
+// text. Each uploads at once with a progress bar; once stored, `![alt](/media/<id>)` goes
+// into the entry where the cursor was, and its alt text field writes the alt into it.
+
+const TAKEN_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
+
+function megabytes(bytes) {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+}
+
+function imageMarkdown(alt, id) {
+  return `![${alt.replace(/[[\]\\]/g, '')}](/media/${id})`;
+}
+
+/** Uploads with XMLHttpRequest, the one browser API that reports upload progress. */
+function send(url, csrfToken, file, onProgress) {
+  return new Promise((resolve) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', url);
+    request.setRequestHeader('Accept', 'application/json');
+    request.setRequestHeader('X-CSRF-Token', csrfToken);
+    request.upload.addEventListener('progress', (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    });
+    request.addEventListener('load', () => {
+      let answer = {};
+      try {
+        answer = JSON.parse(request.responseText);
+      } catch {
+        // An answer that is not JSON (a proxy's error page) keeps the generic message.
+      }
+      resolve({ ok: request.status === 201, answer });
+    });
+    request.addEventListener('error', () => resolve({ ok: false, answer: {} }));
+    const form = new FormData();
+    form.append('file', file);
+    request.send(form);
+  });
+}
+
+export class PhotoUploads {
+  /** Photos still uploading: publishing waits for them. */
+  pending = 0;
+
+  constructor({ input, list, textarea, dropZone, uploadUrl, csrfToken }) {
+    Object.assign(this, { input, list, textarea, uploadUrl, csrfToken });
+    this.maxBytes = Number(input.dataset.maxBytes) || Infinity;
+    input.addEventListener('change', () => {
+      this.add([...input.files]);
+      input.value = '';
+    });
+    textarea.addEventListener('paste', (event) => {
+      const files = [...(event.clipboardData?.files ?? [])].filter((file) =>
+        file.type.startsWith('image/'),
+      );
+      if (files.length === 0) return;
+      event.preventDefault();
+      this.add(files);
+    });
+    dropZone.addEventListener('dragover', (event) => {
+      if (![...event.dataTransfer.types].includes('Files')) return;
+      event.preventDefault();
+      dropZone.classList.add('is-dropping');
+    });
+    dropZone.addEventListener('dragleave', () => dropZone.classList.remove('is-dropping'));
+    dropZone.addEventListener('drop', (event) => {
+      if (event.dataTransfer.files.length === 0) return;
+      event.preventDefault();
+      dropZone.classList.remove('is-dropping');
+      this.add([...event.dataTransfer.files]);
+    });
+  }
+
+  add(files) {
+    for (const file of files) void this.upload(file);
+  }
+
+  /**
+   * What stops publishing, said to the editor, or null: a photo still uploading, or one
+   * without alt text (focused, so it can be written at once).
+   */
+  problem() {
+    if (this.pending > 0) return 'Wait until the photo has uploaded.';
+    for (const item of this.list.querySelectorAll('.upload[data-media-id]')) {
+      const alt = item.querySelector('input');
+      if (this.textarea.value.includes(`](/media/${item.dataset.mediaId})`) && !alt.value.trim()) {
+        alt.focus();
+        return 'Describe each photo for readers who cannot see it: fill in its alt text.';
+      }
+    }
+    return null;
+  }
+
+  /** After publishing: the entry has its photos, the list starts empty again. */
+  clear() {
+    for (const item of this.list.querySelectorAll('.upload')) {
+      if (!item.classList.contains('is-uploading')) item.remove();
+    }
+  }
+
+  async upload(file) {
+    const item = this.item(file);
+    const status = item.querySelector('.upload-status');
+    const progress = item.querySelector('progress');
+    if (!TAKEN_TYPES.includes(file.type)) {
+      return this.fail(item, 'Only JPEG, PNG, WebP and GIF photos can be added.');
+    }
+    if (file.size > this.maxBytes) {
+      return this.fail(
+        item,
+        `This file is ${megabytes(file.size)}; the most is ${megabytes(this.maxBytes)}.`,
+      );
+    }
+    // The cursor's place now: that is where the editor meant the photo to go.
+    const at = this.textarea.selectionEnd;
+    this.pending += 1;
+    item.classList.add('is-uploading');
+    const { ok, answer } = await send(this.uploadUrl, this.csrfToken, file, (share) => {
+      progress.value = share;
+      status.textContent = share < 1 ? `Uploading… ${Math.round(share * 100)} %` : 'Resizing…';
+    });
+    this.pending -= 1;
+    item.classList.remove('is-uploading');
+    progress.hidden = true;
+    if (!ok) return this.fail(item, answer.message || 'The photo could not be uploaded.');
+    const { id } = answer.media;
+    item.dataset.mediaId = id;
+    status.textContent = 'Added to the entry';
+    const alt = item.querySelector('input');
+    this.insert(imageMarkdown(alt.value, id), at);
+    alt.addEventListener('input', () => this.setAlt(id, alt.value));
+    this.textarea.dispatchEvent(new Event('input'));
+  }
+
+  item(file) {
+    const item = document.createElement('li');
+    item.className = 'upload';
+    const thumbnail = document.createElement('img');
+    thumbnail.alt = '';
+    thumbnail.src = URL.createObjectURL(file);
+    thumbnail.addEventListener('load', () => URL.revokeObjectURL(thumbnail.src), { once: true });
+    const label = document.createElement('label');
+    label.textContent = 'Alt text';
+    const alt = document.createElement('input');
+    alt.type = 'text';
+    alt.maxLength = 1000;
+    alt.placeholder = 'What the photo shows';
+    label.append(alt);
+    const progress = document.createElement('progress');
+    progress.max = 1;
+    progress.value = 0;
+    const status = document.createElement('span');
+    status.className = 'upload-status';
+    status.setAttribute('role', 'status');
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'button small';
+    remove.textContent = 'Remove';
+    remove.addEventListener('click', () => {
+      if (item.dataset.mediaId) this.setAlt(item.dataset.mediaId, null);
+      item.remove();
+    });
+    item.append(thumbnail, label, progress, status, remove);
+    this.list.append(item);
+    return item;
+  }
+
+  fail(item, message) {
+    item.classList.add('is-failed');
+    item.querySelector('progress').hidden = true;
+    item.querySelector('input').disabled = true;
+    item.querySelector('.upload-status').textContent = message;
+  }
+
+  /** Puts the photo on a paragraph of its own at `at`. */
+  insert(markdown, at) {
+    const text = this.textarea.value;
+    const before = text.slice(0, at).replace(/\s*$/, '');
+    const after = text.slice(at).replace(/^\s*/, '');
+    const block = `${before ? '\n\n' : ''}${markdown}${after ? '\n\n' : ''}`;
+    this.textarea.value = before + block + after;
+    const end = before.length + block.length;
+    this.textarea.setSelectionRange(end, end);
+  }
+
+  /** Rewrites the photo's alt in the entry; `null` takes the photo out. */
+  setAlt(id, alt) {
+    const photo = new RegExp(`!\\[[^\\]]*\\]\\(/media/${id}\\)`, 'g');
+    this.textarea.value = this.textarea.value
+      .replace(photo, alt === null ? '' : imageMarkdown(alt, id))
+      .replace(/\n{3,}/g, '\n\n');
+    this.textarea.dispatchEvent(new Event('input'));
+  }
+}
