@@ -170,5 +170,9 @@ describe('Photos', () => {
         `<img src="${ref}/1600.jpg" srcset="${ref}/480.jpg 480w, ${ref}/960.jpg 960w, ${ref}/1600.jpg 1600w" sizes="(max-width: 46rem) 100vw, 46rem" width="1600" height="2133" alt="Captain lifts the cup" decoding="async" loading="lazy" />` +
         '</picture></p>',
     );
+    const titled = await publishPost(testApp, token, slug, {
+      body: `![](/media/${body.media.id} "At the final whistle")`,
+    });
+    expect(titled.post.html).toContain(`alt="The winning goal" decoding="async" loading="lazy" />`);
   });
 });

@@ -12,8 +12,8 @@ import { readMediaFile, saveMediaFiles } from './media-files';
 import { Media } from './media.entity';
 import { MEDIA_FORMATS, MediaView, toMediaView } from './media-view';
 
-/** `/media/<id>` in an entry's Markdown: a photo uploaded here. */
-const MEDIA_REFERENCE = /\(\s*\/media\/(\d{1,9})\s*\)/g;
+/** `(/media/<id>)` or `(/media/<id> "title")` in an entry's Markdown: a photo uploaded here. */
+const MEDIA_REFERENCE = /\(\s*\/media\/(\d{1,9})(?:\s+"[^"]*")?\s*\)/g;
 
 @Injectable()
 export class MediaService {
