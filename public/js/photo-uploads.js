@@ -123,8 +123,9 @@ export class PhotoUploads {
     item.classList.remove('is-uploading');
     progress.hidden = true;
     if (!ok) return this.fail(item, answer.message || 'The photo could not be uploaded.');
-    const { id } = answer.media;
+    const { id, url } = answer.media;
     item.dataset.mediaId = id;
+    item.querySelector('img').src = url;
     status.textContent = 'Added to the entry';
     const alt = item.querySelector('input');
     this.insert(imageMarkdown(alt.value, id), at);
@@ -135,10 +136,10 @@ export class PhotoUploads {
   item(file) {
     const item = document.createElement('li');
     item.className = 'upload';
+    // Shown once stored: the page's policy loads images from the server only (no blob: URLs).
     const thumbnail = document.createElement('img');
     thumbnail.alt = '';
-    thumbnail.src = URL.createObjectURL(file);
-    thumbnail.addEventListener('load', () => URL.revokeObjectURL(thumbnail.src), { once: true });
+    thumbnail.title = file.name;
     const label = document.createElement('label');
     label.textContent = 'Alt text';
     const alt = document.createElement('input');
@@ -168,7 +169,7 @@ export class PhotoUploads {
   fail(item, message) {
     item.classList.add('is-failed');
     item.querySelector('progress').hidden = true;
-    item.querySelector('input').disabled = true;
+    item.querySelector('label').remove();
     item.querySelector('.upload-status').textContent = message;
   }
 
