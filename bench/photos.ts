@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * What photos cost (issue: newsroom content). Starts the built server (as `npm start` would) on
  * a temp SQLite file and measures, loopback only and bounded in count:
@@ -169,7 +170,7 @@ async function main(): Promise<void> {
       await arrived;
       const streamed = performance.now();
       const seen = posts.find((candidate) => candidate.id === post.id)!;
-      const file = /srcset="([^" ]+\/960\.webp)/.exec(seen.html)![1];
+      const file = /(\/media\/\S+\/960\.webp) 960w/.exec(seen.html)![1];
       const bytes = await (await fetch(`${base}${file}`)).arrayBuffer();
       if (bytes.byteLength === 0) throw new Error('empty file');
       const visible = performance.now();
@@ -230,7 +231,9 @@ async function main(): Promise<void> {
         '--disable-sync',
       ],
     });
-    const rows = [['screen', 'photos loaded', 'MiB transferred', 'originals MiB', 'share']];
+    const rows = [
+      ['screen', 'files chosen', 'photos loaded', 'MiB transferred', 'originals MiB', 'share'],
+    ];
     try {
       for (const deviceScaleFactor of [2, 3]) {
         const context = await browser.newContext({
@@ -238,14 +241,11 @@ async function main(): Promise<void> {
           deviceScaleFactor,
         });
         const browserPage = await context.newPage();
-        let transferred = 0;
-        let loaded = 0;
+        const photoSizes: Promise<number>[] = [];
         browserPage.on('response', (response) => {
-          if (!response.url().includes('/media/')) return;
-          void response.body().then((body) => {
-            transferred += body.length;
-            loaded += 1;
-          });
+          if (response.url().includes('/media/')) {
+            photoSizes.push(response.body().then((body) => body.length));
+          }
         });
         await browserPage.goto(`${base}/blogs/${page.slug}`);
         // Scroll to the end a screen at a time, so that every lazy photo is asked for.
@@ -257,8 +257,25 @@ async function main(): Promise<void> {
           await browserPage.waitForLoadState('networkidle');
           if (atEnd) break;
         }
+        await browserPage.waitForFunction(() =>
+          Array.from(document.querySelectorAll('picture img')).every(
+            (img) => (img as HTMLImageElement).complete,
+          ),
+        );
+        const chosen = await browserPage.evaluate(() =>
+          Array.from(document.querySelectorAll('picture img')).map(
+            (img) => /\/(\d+)\.\w+$/.exec((img as HTMLImageElement).currentSrc)?.[1] ?? 'none',
+          ),
+        );
+        const sizes = await Promise.all(photoSizes);
+        const loaded = sizes.length;
+        const transferred = sizes.reduce((sum, size) => sum + size, 0);
+        const widthsChosen = [...new Set(chosen)].map(
+          (width) => `${chosen.filter((one) => one === width).length} × ${width}w`,
+        );
         rows.push([
           `390 px, ${deviceScaleFactor}x`,
+          widthsChosen.join(', '),
           String(loaded),
           (transferred / MIB).toFixed(1),
           (originals / MIB).toFixed(1),
