@@ -3,6 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { READER_COOKIE } from '../../src/counters/reader-cookie';
+import { phonePhoto, uploadPhoto } from '../support/photos';
 import { sendRaw } from '../support/raw-http';
 import { startServer, type ServerProcess } from '../support/server-process';
 import { ApiWriter, RawSseReader, streamUrl, waitUntil } from '../support/sse-client';
@@ -276,6 +277,19 @@ describe('Several processes on one PostgreSQL and one Redis', () => {
 
     expect([demotedDeputy.status, demotedChief.status].sort()).toEqual([303, 409]);
     expect(Object.values(await adminCount())).toEqual([1]);
+  });
+
+  it('should serve a photo uploaded on A from B, and show it in an entry published on C', async () => {
+    const slug = await newBlog(a);
+    const photo = await phonePhoto(1200, 800);
+    const media = await uploadPhoto(a, token, slug, photo);
+
+    const fromA = await request(a.url).get(media.url).buffer(true).expect(200);
+    const fromB = await request(b.url).get(media.url).buffer(true).expect(200);
+    expect(fromB.headers['content-type']).toBe('image/jpeg');
+    expect(Buffer.compare(fromA.body as Buffer, fromB.body as Buffer)).toBe(0);
+    const { post } = await new ApiWriter(c, token).publish(slug, `![Stands](/media/${media.id})`);
+    expect(post.html).toContain(`width="${media.width}" height="${media.height}"`);
   });
 
   it('should lose no acknowledged entry when a process is killed in the middle of publishing', async () => {

@@ -1,7 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import request from 'supertest';
-import type { TestApp } from './test-app';
 
 /** A multipart/form-data body of text fields and one file, as a browser's form sends it. */
 export function multipartBody(
@@ -105,7 +104,7 @@ function crc32(bytes: Buffer): number {
 
 /** Uploads a photo to a blog through the API; resolves to the answer's `media`. */
 export async function uploadPhoto(
-  testApp: TestApp,
+  server: { url: string },
   token: string,
   slug: string,
   bytes?: Buffer,
@@ -119,7 +118,7 @@ export async function uploadPhoto(
       bytes: bytes ?? (await transparentPng()),
     },
   );
-  const response = await request(testApp.url)
+  const response = await request(server.url)
     .post(`/api/blogs/${slug}/media`)
     .auth(token, { type: 'bearer' })
     .set('Content-Type', contentType)
