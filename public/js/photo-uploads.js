@@ -76,19 +76,16 @@ export class PhotoUploads {
   }
 
   /**
-   * What stops publishing, said to the editor, or null: a photo still uploading, or one
-   * without alt text (focused, so it can be written at once).
+   * What stops publishing, said to the editor, or null: a photo still uploading, or one in the
+   * entry without alt text (its field focused, so it can be written at once).
    */
   problem() {
     if (this.pending > 0) return 'Wait until the photo has uploaded.';
-    for (const item of this.list.querySelectorAll('.upload[data-media-id]')) {
-      const alt = item.querySelector('input');
-      if (this.textarea.value.includes(`](/media/${item.dataset.mediaId})`) && !alt.value.trim()) {
-        alt.focus();
-        return 'Describe each photo for readers who cannot see it: fill in its alt text.';
-      }
-    }
-    return null;
+    const missing = /!\[\s*\]\(\s*\/media\/(\d+)/.exec(this.textarea.value);
+    if (!missing) return null;
+    const field = this.list.querySelector(`.upload[data-media-id="${missing[1]}"] input`);
+    (field ?? this.textarea).focus();
+    return 'Describe each photo for readers who cannot see it: fill in its alt text.';
   }
 
   /** After publishing: the entry has its photos, the list starts empty again. */
