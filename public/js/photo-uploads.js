@@ -41,6 +41,8 @@ function send(url, csrfToken, file, onProgress) {
 export class PhotoUploads {
   /** Photos still uploading: publishing waits for them. */
   pending = 0;
+  /** Uploads started, to tell their placeholders apart. */
+  started = 0;
 
   constructor({ input, list, textarea, dropZone, uploadUrl, csrfToken }) {
     Object.assign(this, { input, list, textarea, uploadUrl, csrfToken });
@@ -108,8 +110,11 @@ export class PhotoUploads {
         `This file is ${megabytes(file.size)}; the most is ${megabytes(this.maxBytes)}.`,
       );
     }
-    // The cursor's place now: that is where the editor meant the photo to go.
-    const at = this.textarea.selectionEnd;
+    // Held where the cursor is now, where the editor meant the photo to go, whatever is typed
+    // around it while it uploads.
+    this.started += 1;
+    const placeholder = `[Uploading photo ${this.started}…]`;
+    this.insert(placeholder);
     this.pending += 1;
     item.classList.add('is-uploading');
     const { ok, answer } = await send(this.uploadUrl, this.csrfToken, file, (share) => {
@@ -119,15 +124,17 @@ export class PhotoUploads {
     this.pending -= 1;
     item.classList.remove('is-uploading');
     progress.hidden = true;
-    if (!ok) return this.fail(item, answer.message || 'The photo could not be uploaded.');
+    if (!ok || !answer.media) {
+      this.replace(placeholder, '');
+      return this.fail(item, answer.message || 'The photo could not be uploaded.');
+    }
     const { id, url } = answer.media;
     item.dataset.mediaId = id;
     item.querySelector('img').src = url;
     status.textContent = 'Added to the entry';
     const alt = item.querySelector('input');
-    this.insert(imageMarkdown(alt.value, id), at);
+    this.replace(placeholder, imageMarkdown(alt.value, id));
     alt.addEventListener('input', () => this.setAlt(id, alt.value));
-    this.textarea.dispatchEvent(new Event('input'));
   }
 
   item(file) {
@@ -170,23 +177,30 @@ export class PhotoUploads {
     item.querySelector('.upload-status').textContent = message;
   }
 
-  /** Puts the photo on a paragraph of its own at `at`. */
-  insert(markdown, at) {
-    const text = this.textarea.value;
-    const before = text.slice(0, at).replace(/\s*$/, '');
-    const after = text.slice(at).replace(/^\s*/, '');
+  /** Puts `markdown` on a paragraph of its own at the cursor. */
+  insert(markdown) {
+    const { value, selectionEnd: at } = this.textarea;
+    const before = value.slice(0, at).replace(/\s*$/, '');
+    const after = value.slice(at).replace(/^\s*/, '');
     const block = `${before ? '\n\n' : ''}${markdown}${after ? '\n\n' : ''}`;
-    this.textarea.value = before + block + after;
-    const end = before.length + block.length;
-    this.textarea.setSelectionRange(end, end);
+    this.textarea.setRangeText(block, before.length, value.length - after.length, 'end');
+    this.textarea.dispatchEvent(new Event('input'));
+  }
+
+  /** Replaces the first `text` in the entry, and only it, with `replacement`. */
+  replace(text, replacement) {
+    const at = this.textarea.value.indexOf(text);
+    if (at < 0) return;
+    this.textarea.setRangeText(replacement, at, at + text.length, 'preserve');
+    this.textarea.dispatchEvent(new Event('input'));
   }
 
   /** Rewrites the photo's alt in the entry; `null` takes the photo out. */
   setAlt(id, alt) {
-    const photo = new RegExp(`!\\[[^\\]]*\\]\\(/media/${id}\\)`, 'g');
-    this.textarea.value = this.textarea.value
-      .replace(photo, alt === null ? '' : imageMarkdown(alt, id))
-      .replace(/\n{3,}/g, '\n\n');
-    this.textarea.dispatchEvent(new Event('input'));
+    const photo = new RegExp(`!\\[[^\\]]*\\]\\(\\s*/media/${id}(?:\\s[^)]*)?\\)`).exec(
+      this.textarea.value,
+    );
+    if (!photo) return;
+    this.replace(photo[0], alt === null ? '' : imageMarkdown(alt, id));
   }
 }

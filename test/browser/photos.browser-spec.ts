@@ -149,6 +149,11 @@ describe('Photos in a browser', () => {
       );
     }, bytes.toString('base64'));
     await admin.locator('.upload-status', { hasText: 'Added to the entry' }).waitFor();
+    // What a replacement pattern would read as `$'` and `$&` stays as typed.
+    await admin.getByLabel('Alt text').last().fill("Fans' $'flags$&");
+    await expect(admin.locator('#composer-body').inputValue()).resolves.toMatch(
+      /^!\[Fans' \$'flags\$&\]\(\/media\/\d+\)$/,
+    );
     await admin.getByLabel('Alt text').last().fill('The stadium at night');
     await expect(admin.locator('#composer-body').inputValue()).resolves.toMatch(
       /^!\[The stadium at night\]\(\/media\/\d+\)$/,
