@@ -174,5 +174,29 @@ describe('Photos', () => {
       body: `![](/media/${body.media.id} "At the final whistle")`,
     });
     expect(titled.post.html).toContain(`alt="The winning goal" decoding="async" loading="lazy" />`);
+    const bracketed = await publishPost(testApp, token, slug, {
+      body: `![Stands](</media/${body.media.id}> 'Before kick-off')`,
+    });
+    expect(bracketed.post.html).toContain(`srcset="${ref}/480.webp 480w`);
+  });
+
+  it('should show a blog its own photos only, in entries and in the preview', async () => {
+    const { body } = await upload(await transparentPng()).expect(201);
+    const markdown = `![Badge](/media/${body.media.id})`;
+    const other = (await createBlog(testApp, token)).slug;
+
+    const elsewhere = await publishPost(testApp, token, other, { body: markdown });
+    expect(elsewhere.post.html).toBe(
+      `<p><img src="/media/${body.media.id}" alt="Badge" loading="lazy" /></p>`,
+    );
+    const preview = (blog?: string) =>
+      api()
+        .post('/api/preview')
+        .auth(token, { type: 'bearer' })
+        .send({ body: markdown, blog })
+        .expect(200);
+    expect((await preview(slug)).body.html).toContain('<picture>');
+    expect((await preview(other)).body.html).not.toContain('<picture>');
+    expect((await preview()).body.html).not.toContain('<picture>');
   });
 });

@@ -264,7 +264,10 @@ if (composer) {
       preview.innerHTML = previewPlaceholder;
       return;
     }
-    const { ok, answer } = await api('POST', '/api/preview', { body: source });
+    const { ok, answer } = await api('POST', '/api/preview', {
+      body: source,
+      blog: stream.dataset.blogSlug,
+    });
     if (ok && textarea.value === source) preview.innerHTML = answer.html;
   }
 

@@ -12,9 +12,6 @@ import { readMediaFile, saveMediaFiles } from './media-files';
 import { Media } from './media.entity';
 import { MEDIA_FORMATS, MediaView, toMediaView } from './media-view';
 
-/** `(/media/<id>)` or `(/media/<id> "title")` in an entry's Markdown: a photo uploaded here. */
-const MEDIA_REFERENCE = /\(\s*\/media\/(\d{1,9})(?:\s+"[^"]*")?\s*\)/g;
-
 @Injectable()
 export class MediaService {
   constructor(
@@ -50,11 +47,10 @@ export class MediaService {
     return toMediaView(media);
   }
 
-  /** The photos an entry's Markdown shows, by id: what rendering it needs to know of them. */
-  async referencedIn(markdown: string): Promise<Map<number, Media>> {
-    const ids = [...markdown.matchAll(MEDIA_REFERENCE)].map((match) => Number(match[1]));
+  /** The blog's photos among `ids`, by id. */
+  async photosOf(blogId: number, ids: number[]): Promise<Map<number, Media>> {
     if (ids.length === 0) return new Map();
-    const found = await this.media.findBy({ id: In([...new Set(ids)]) });
+    const found = await this.media.findBy({ blogId, id: In(ids) });
     return new Map(found.map((media) => [media.id, media]));
   }
 

@@ -67,6 +67,24 @@ interface RenderEnv {
 
 const renderImage = markdown.renderer.rules.image!;
 
+/** The src of a photo uploaded here: `/media/<id>`. */
+const PHOTO_SRC = /^\/media\/(\d{1,9})$/;
+
+/** The ids of the uploaded photos an entry's Markdown shows, as the renderer reads it. */
+export function photoIdsIn(source: string): number[] {
+  const ids = new Set<number>();
+  const visit = (tokens: ReturnType<typeof markdown.parse>) => {
+    for (const token of tokens) {
+      const id =
+        token.type === 'image' ? PHOTO_SRC.exec(token.attrGet('src') ?? '')?.[1] : undefined;
+      if (id !== undefined) ids.add(Number(id));
+      if (token.children) visit(token.children);
+    }
+  };
+  visit(markdown.parse(source, {}));
+  return [...ids];
+}
+
 /**
  * `![alt](/media/<id>)` of a photo uploaded here: each stored width as WebP and as the
  * fallback, the browser picks by screen; width and height reserve the space before the bytes
@@ -74,7 +92,7 @@ const renderImage = markdown.renderer.rules.image!;
  */
 markdown.renderer.rules.image = (tokens, index, options, env: RenderEnv, self) => {
   const token = tokens[index];
-  const id = /^\/media\/(\d+)$/.exec(token.attrGet('src') ?? '')?.[1];
+  const id = PHOTO_SRC.exec(token.attrGet('src') ?? '')?.[1];
   const media = id === undefined ? undefined : env.media?.get(Number(id));
   if (!media) return renderImage(tokens, index, options, env, self);
   const alt = self.renderInlineAsText(token.children ?? [], options, env) || media.alt;
@@ -92,7 +110,7 @@ markdown.renderer.rules.image = (tokens, index, options, env: RenderEnv, self) =
 
 /**
  * An entry's Markdown as safe HTML, ready to be put in any page as it is. `media`: the photos
- * it shows (MediaService.referencedIn), rendered as responsive pictures.
+ * it shows (see EntryRenderer), rendered as responsive pictures.
  */
 export function renderMarkdown(
   source: string,

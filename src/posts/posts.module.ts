@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { BlogsModule } from '../blogs/blogs.module';
 import { EventLogModule } from '../event-log/event-log.module';
 import { MediaModule } from '../media/media.module';
+import { EntryRenderer } from './entry-renderer';
 import { Post } from './post.entity';
 import { PostsController } from './posts.controller';
 import { PreviewController } from './preview.controller';
@@ -11,7 +12,7 @@ import { PostsService } from './posts.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Post]), BlogsModule, EventLogModule, MediaModule],
   controllers: [PostsController, PreviewController],
-  providers: [PostsService],
+  providers: [PostsService, EntryRenderer],
   exports: [PostsService],
 })
 export class PostsModule {}

@@ -7,12 +7,11 @@ import { insertRow } from '../database/plain-rows';
 import { forUpdate } from '../database/row-locks';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/domain-errors';
 import { EventLog } from '../event-log/event-log.service';
-import { MediaService } from '../media/media.service';
 import { entryDeleted, entryPublished, entryUpdated, PostView } from '../event-log/events';
 import { CreatePostDto } from './dto/create-post.dto';
 import { ListPostsQuery } from './dto/list-posts.query';
 import { UpdatePostDto } from './dto/update-post.dto';
-import { renderMarkdown } from './markdown';
+import { EntryRenderer } from './entry-renderer';
 import { Post } from './post.entity';
 import { toPostView } from './post-view';
 
@@ -37,7 +36,7 @@ export class PostsService {
     @InjectRepository(Post) private readonly posts: Repository<Post>,
     private readonly blogsService: BlogsService,
     private readonly eventLog: EventLog,
-    private readonly mediaService: MediaService,
+    private readonly entryRenderer: EntryRenderer,
   ) {}
 
   /** A blog's entries, newest first, with the event id a stream should resume after. */
@@ -101,7 +100,7 @@ export class PostsService {
     if (blog.status === 'ended') {
       throw new ConflictError(`The blog "${blog.slug}" has ended and takes no new entries`);
     }
-    const html = renderMarkdown(dto.body, await this.mediaService.referencedIn(dto.body));
+    const html = await this.entryRenderer.render(dto.body, blog.id);
     const { change, eventId } = await this.eventLog.commit(async (manager) => {
       const now = new Date();
       const post = manager.create(Post, {
@@ -134,7 +133,7 @@ export class PostsService {
         ? {}
         : {
             body: dto.body,
-            html: renderMarkdown(dto.body, await this.mediaService.referencedIn(dto.body)),
+            html: await this.entryRenderer.render(dto.body, blog.id),
           };
     const { change, eventId } = await this.eventLog.commit(async (manager) => {
       const post = await this.findInBlog(manager, blog.id, postId);

@@ -1,18 +1,22 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { MediaService } from '../media/media.service';
-import { PreviewDto } from './dto/preview.dto';
-import { renderMarkdown } from './markdown';
+import { BlogsService } from '../blogs/blogs.service';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
+import { PreviewDto } from './dto/preview.dto';
+import { EntryRenderer } from './entry-renderer';
 
 /** The composer's live preview, by the same renderer as publishing, so both always agree. */
 @RateLimit('writes')
 @Controller('api/preview')
 export class PreviewController {
-  constructor(private readonly mediaService: MediaService) {}
+  constructor(
+    private readonly entryRenderer: EntryRenderer,
+    private readonly blogsService: BlogsService,
+  ) {}
 
   @Post()
   @HttpCode(200)
   async preview(@Body() dto: PreviewDto): Promise<{ html: string }> {
-    return { html: renderMarkdown(dto.body, await this.mediaService.referencedIn(dto.body)) };
+    const blogId = dto.blog === undefined ? undefined : await this.blogsService.idBySlug(dto.blog);
+    return { html: await this.entryRenderer.render(dto.body, blogId) };
   }
 }
