@@ -39,6 +39,7 @@ const STATUS_OF_DOMAIN_ERROR: Record<DomainErrorCode, HttpStatus> = {
   'not-found': HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   'unsupported-media': HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 const PAGE_HEADINGS: Record<number, string> = {

@@ -9,7 +9,8 @@ export type DomainErrorCode =
   | 'forbidden'
   | 'not-found'
   | 'conflict'
-  | 'unsupported-media';
+  | 'unsupported-media'
+  | 'unavailable';
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
@@ -55,4 +56,9 @@ export class ConflictError extends DomainError {
 /** An upload of a kind not taken, judged by its content (an SVG, a PDF, an HTML page). */
 export class UnsupportedMediaError extends DomainError {
   readonly code = 'unsupported-media';
+}
+
+/** Work the server cannot take on right now, such as a photo while many wait to be resized. */
+export class UnavailableError extends DomainError {
+  readonly code = 'unavailable';
 }

@@ -21,8 +21,8 @@ const READ_PAGE_SIZE = 1000;
  * Order: a sequence hands out ids at insert, not at commit, so event 1001 could commit and
  * reach readers before event 1000, and a reader resuming after 1001 would never get 1000.
  * Each append therefore takes one transaction-scoped advisory lock just before its insert
- * (the same statement), held to commit: the next append gets its id only once this one has committed (or rolled
- * back), so ids commit in order and "newer than my cursor" misses nothing. The lock is held
+ * (in the same statement), held to commit: the next append gets its id only once this one
+ * has committed (or rolled back), so ids commit in order and "newer than my cursor" misses nothing. The lock is held
  * for the insert and the commit only (about a millisecond and the commit's fsync), the
  * change's own work is done before it; a commit-order high-water mark (xmin tracking) would
  * allow parallel appends, at the price of holding back every read behind the oldest open
@@ -104,7 +104,7 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
    * publishing it this moment: it is let finish first.
    */
   async committed(event: LogEvent): Promise<void> {
-    while (this.reading) await this.reading;
+    while (this.reading && event.id > this.newestPublished) await this.reading;
     if (event.id <= this.newestPublished) return;
     if (event.id === this.newestPublished + 1) {
       this.newestPublished = event.id;
@@ -152,7 +152,8 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
 
   /** A notification: `eventId` has committed. */
   protected heard(eventId: number): void {
-    // Ids commit in order: publishing this process's newest publishes every older one.
+    // Ids commit in order: the commit of this process's newest append (or the read after it
+    // fails, see EventLog.commit) brings every event before it.
     if (eventId > Math.max(this.newestPublished, this.newestAppendedHere)) void this.catchUp();
   }
 

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { InvalidInputError, UnsupportedMediaError } from '../errors/domain-errors';
+import { OneAtATime } from './one-at-a-time';
 
 /** The formats accepted, by what the file's first bytes say, never by its name or type. */
 export type SourceFormat = 'jpeg' | 'png' | 'webp' | 'gif';
@@ -52,16 +53,14 @@ export function sniffFormat(bytes: Buffer): SourceFormat | null {
 }
 
 /**
- * Decoding takes the memory of the whole image (a 12-megapixel photo: ~50 MB), so a process
- * resizes one photo at a time; sharp spreads that one over the cores itself.
+ * Decoding takes the memory of the whole image (a 12-megapixel photo: ~35 MB), so a process
+ * resizes one photo at a time (sharp spreads that one over the cores itself), with a few
+ * waiting: each waiting upload holds its file.
  */
-let queue: Promise<unknown> = Promise.resolve();
-
-function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
-  const turn = queue.then(work);
-  queue = turn.catch(() => undefined);
-  return turn;
-}
+const resizing = new OneAtATime(
+  4,
+  'Several photos are being resized; upload this one again in a moment',
+);
 
 /**
  * Checks an upload and makes its stored variants: upright (the EXIF orientation applied),
@@ -73,7 +72,7 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
   if (!format) {
     throw new UnsupportedMediaError('Upload a JPEG, PNG, WebP or GIF image');
   }
-  return oneAtATime(async () => {
+  return resizing.run(async () => {
     const animated = format === 'gif' || format === 'webp';
     const input = () => sharp(bytes, { animated, limitInputPixels: MAX_PIXELS, failOn: 'error' });
     const tooLarge = new InvalidInputError(

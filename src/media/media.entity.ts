@@ -5,7 +5,7 @@ import { Blog } from '../blogs/blog.entity';
 /**
  * A photo uploaded to a blog. Its files (each stored width, as WebP and a fallback) are rows
  * of `media_files`, kept in the database so that every process serves them and one backup
- * holds everything; see MediaFiles.
+ * holds everything; see media-files.ts.
  */
 @Entity('media')
 export class Media {
