@@ -18,8 +18,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSource } from 'eventsource';
-import { chromium } from 'playwright-core';
 import sharp from 'sharp';
+import { launchBrowser } from '../test/support/browser';
 import { freePort } from './fanout/targets';
 
 const ADMIN = { email: 'bench@example.test', password: 'bench password' };
@@ -218,19 +218,8 @@ async function main(): Promise<void> {
       }
       await call('POST', `/api/blogs/${page.slug}/posts`, { body: lines.join('\n\n') });
     }
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    // The tests' Chromium, with the flags this machine needs.
+    const browser = await launchBrowser();
     const rows = [
       ['screen', 'files chosen', 'photos loaded', 'MiB transferred', 'originals MiB', 'share'],
     ];
