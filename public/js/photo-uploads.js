@@ -191,7 +191,14 @@ export class PhotoUploads {
   replace(text, replacement) {
     const at = this.textarea.value.indexOf(text);
     if (at < 0) return;
-    this.textarea.setRangeText(replacement, at, at + text.length, 'preserve');
+    const { selectionStart, selectionEnd } = this.textarea;
+    this.textarea.setRangeText(replacement, at, at + text.length);
+    // The editor's cursor stays where it was in the text around, never selecting the photo.
+    const moved = (position) =>
+      position <= at
+        ? position
+        : Math.max(at + replacement.length, position + replacement.length - text.length);
+    this.textarea.setSelectionRange(moved(selectionStart), moved(selectionEnd));
     this.textarea.dispatchEvent(new Event('input'));
   }
 

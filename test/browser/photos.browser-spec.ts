@@ -95,7 +95,15 @@ describe('Photos in a browser', () => {
     await expect(admin.locator('#composer-body').inputValue()).resolves.toMatch(
       /^The captain lifts the cup\.\n\n!\[\]\(\/media\/\d+\)$/,
     );
-    await admin.locator('#composer-preview picture img').waitFor();
+    await admin.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('#composer-preview picture img');
+      return img !== null && img.complete && img.naturalWidth > 0;
+    });
+    await expect(
+      admin
+        .locator('#composer-body')
+        .evaluate((box: HTMLTextAreaElement) => box.selectionStart === box.selectionEnd),
+    ).resolves.toBe(true);
     await admin.screenshot({ path: join(ARTIFACTS_DIR, 'photo-composer-desktop.png') });
 
     await admin.getByRole('button', { name: 'Publish' }).click();
@@ -129,6 +137,11 @@ describe('Photos in a browser', () => {
       fullPage: true,
     });
     await reader.setViewportSize({ width: 1280, height: 900 });
+    // The wider screen takes a larger file.
+    await reader.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('article.entry picture img');
+      return img !== null && img.complete && /\/960\.webp$/.test(img.currentSrc);
+    });
     await reader.screenshot({ path: join(ARTIFACTS_DIR, 'photo-reader-desktop.png') });
   });
 
