@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { LoggerModule } from 'nestjs-pino';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { AccountModule } from './account/account.module';
 import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { credentialOf } from './auth/authenticated-request';
@@ -60,6 +61,7 @@ export class AppModule {
         StreamModule,
         CountersModule,
         SiteModule,
+        AccountModule,
         AdminModule,
         ThrottlerModule.forRootAsync({
           inject: [{ token: RedisConnection, optional: true }],

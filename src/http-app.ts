@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
+import { VIDEO_PLAYER_ORIGINS } from './posts/embeds';
 import type { AppConfig } from './config/app-config';
 import { readOrCreateSharedSessionSecret } from './config/session-secret';
 import { PROJECT_ROOT } from './project-root';
@@ -25,7 +26,7 @@ const YEAR_S = 365 * 24 * 60 * 60;
 /**
  * Security headers for every answer. Pages run only the scripts and styles of public/ (no
  * inline code, so an injected `<script>` or `onerror=` does nothing); entries may show
- * images from any HTTPS host.
+ * images from any HTTPS host, and frame only the privacy-enhanced video players.
  */
 function securityHeaders(config: AppConfig) {
   const frameAncestors = config.FRAME_ANCESTORS.split(' ');
@@ -43,6 +44,7 @@ function securityHeaders(config: AppConfig) {
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
+        frameSrc: [...VIDEO_PLAYER_ORIGINS],
         frameAncestors,
       },
     },

@@ -49,9 +49,11 @@ describe('Posts API', () => {
       expect(post).toEqual({
         id: expect.any(Number),
         blogId: expect.any(Number),
+        title: null,
         body: '**Goal!** 1-0 after [the corner](https://example.com/replay)',
         html: '<p><strong>Goal!</strong> 1-0 after <a href="https://example.com/replay" rel="noopener noreferrer">the corner</a></p>',
-        author: { id: editor.id, name: 'Ada Reporter' },
+        author: { id: editor.id, name: 'Ada Reporter', avatarUrl: null },
+        credit: null,
         pinned: false,
         keyEvent: true,
         createdAt: expect.any(String),
@@ -284,7 +286,9 @@ describe('Posts API', () => {
         .auth(token, { type: 'bearer' })
         .send({})
         .expect(400);
-      expect(response.body.message).toBe('Give at least one of body, pinned, keyEvent');
+      expect(response.body.message).toBe(
+        'Give at least one of title, body, creditId, pinned, keyEvent',
+      );
     });
 
     it('should answer 400 for an id that is not a positive integer', async () => {

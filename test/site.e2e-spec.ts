@@ -187,7 +187,7 @@ describe('Reader pages', () => {
     });
 
     it('should serve the modules the page scripts import, revalidated as they have no fingerprint', async () => {
-      for (const name of ['blog-stream.js', 'entry-lists.js']) {
+      for (const name of ['blog-stream.js', 'entry-lists.js', 'key-events.js']) {
         await request(testApp.url)
           .get(`/static/js/${name}`)
           .expect(200)

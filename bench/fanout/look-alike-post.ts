@@ -6,9 +6,11 @@ export function lookAlikePost(id: number, body: string): Omit<PostView, 'views'>
   return {
     id,
     blogId: 1,
+    title: null,
     body,
     html: `<p>${body}</p>\n`,
-    author: { id: 1, name: 'Bench' },
+    author: { id: 1, name: 'Bench', avatarUrl: null },
+    credit: null,
     pinned: false,
     keyEvent: false,
     createdAt: now,

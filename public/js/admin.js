@@ -4,6 +4,7 @@
 import { followStream } from './blog-stream.js';
 import { EntryLists, entryId, keepTimesTicking } from './entry-lists.js';
 import { PhotoUploads } from './photo-uploads.js';
+import './video-embeds.js';
 
 const stream = document.getElementById('stream');
 const postsUrl = stream.dataset.postsUrl;
@@ -75,6 +76,8 @@ class ComposerEntries extends EntryLists {
   render(post) {
     const article = withControls(super.render(post));
     article.dataset.body = post.body;
+    article.dataset.title = post.title ?? '';
+    article.dataset.creditId = post.credit ? String(post.credit.id) : '';
     return article;
   }
 
@@ -147,6 +150,23 @@ function showEntryError(article, message) {
   error.textContent = message;
 }
 
+/**
+ * The composer's list of the team to credit, set to the entry's credit; that may be the
+ * signed-in editor, whom the composer's own list leaves out. Null on an ended blog's page.
+ */
+function creditChoice(article) {
+  const credit = document.getElementById('composer-credit')?.cloneNode(true);
+  if (!credit) return null;
+  credit.removeAttribute('id');
+  credit.setAttribute('aria-label', 'Credit');
+  const creditId = article.dataset.creditId ?? '';
+  if (creditId && !credit.querySelector(`option[value="${creditId}"]`)) {
+    credit.append(new Option(article.querySelector('.entry-credit-name').textContent, creditId));
+  }
+  credit.value = creditId;
+  return credit;
+}
+
 /** Edits an entry in place, saved with the version it started from. */
 function startEditing(article) {
   if (article.classList.contains('is-editing')) return;
@@ -154,10 +174,16 @@ function startEditing(article) {
   const body = article.querySelector('.entry-body');
   const form = document.createElement('form');
   form.className = 'form edit-form';
+  const title = document.createElement('input');
+  title.maxLength = 200;
+  title.value = article.dataset.title ?? '';
+  title.placeholder = 'Headline (optional)';
+  title.setAttribute('aria-label', 'Headline');
   const textarea = document.createElement('textarea');
   textarea.rows = 4;
   textarea.value = article.dataset.body ?? '';
   textarea.setAttribute('aria-label', 'Entry text (Markdown)');
+  const credit = creditChoice(article);
   const notice = document.createElement('div');
   notice.className = 'edit-notice';
   notice.setAttribute('role', 'alert');
@@ -174,7 +200,7 @@ function startEditing(article) {
   save.type = 'submit';
   const cancel = button('Cancel', 'cancel-edit');
   buttons.append(save, cancel);
-  form.append(textarea, notice, error, buttons);
+  form.append(title, textarea, ...(credit ? [credit] : []), notice, error, buttons);
   body.hidden = true;
   article.querySelector('.entry-actions').hidden = true;
   body.after(form);
@@ -208,7 +234,9 @@ function startEditing(article) {
     event.preventDefault();
     save.disabled = true;
     const { ok, status, answer } = await api('PATCH', `${postsUrl}/${entryId(article)}`, {
+      title: title.value,
       body: textarea.value,
+      ...(credit ? { creditId: credit.value ? Number(credit.value) : null } : {}),
       version,
     });
     save.disabled = false;
@@ -238,7 +266,9 @@ function startEditing(article) {
 
 const composer = document.getElementById('composer');
 if (composer) {
+  const title = document.getElementById('composer-title');
   const textarea = document.getElementById('composer-body');
+  const credit = document.getElementById('composer-credit');
   const pinned = document.getElementById('composer-pinned');
   const keyEvent = document.getElementById('composer-key-event');
   const publish = document.getElementById('composer-publish');
@@ -298,14 +328,18 @@ if (composer) {
     }
     publish.disabled = true;
     const { ok, answer } = await api('POST', postsUrl, {
+      title: title.value,
       body: textarea.value,
+      ...(credit.value ? { creditId: Number(credit.value) } : {}),
       pinned: pinned.checked,
       keyEvent: keyEvent.checked,
     });
     publish.disabled = false;
     if (ok) {
       // The text is cleared only once the entry is saved: a failed publish loses nothing.
+      title.value = '';
       textarea.value = '';
+      credit.value = '';
       pinned.checked = false;
       keyEvent.checked = false;
       error.hidden = true;

@@ -95,7 +95,8 @@ export function followStream(stream, entries) {
       const response = await fetch(postsUrl, { headers: { Accept: 'application/json' } });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const page = await response.json();
-      entries.replaceAll(page.posts);
+      // A page may reload more than the entries (the reader's key events) before resuming.
+      await entries.replaceAll(page.posts);
       lastEventId = page.lastEventId;
       connect();
     } catch {

@@ -20,8 +20,17 @@ function showViewCount(element, views) {
   element.textContent = views === 1 ? '1 view' : `${views} views`;
 }
 
+/** A name and, when they have one, the picture of an entry's author or credited user. */
+function showByline(element, person) {
+  element.querySelector(':scope > .entry-author, :scope > .entry-credit-name').textContent =
+    person.name;
+  const avatar = element.querySelector(':scope > img.avatar');
+  if (person.avatarUrl) avatar.src = person.avatarUrl;
+  else avatar.remove();
+}
+
 /** "just now", "5 min ago", "2 h ago · 14:05", then the date; the full time in its title. */
-function showRelativeTime(time) {
+export function showRelativeTime(time) {
   const date = new Date(time.dateTime);
   const seconds = Math.round((Date.now() - date.getTime()) / 1000);
   let text;
@@ -97,9 +106,14 @@ export class EntryLists {
     showRelativeTime(time);
     if (!post.pinned) article.querySelector('.badge-pinned').remove();
     if (!post.keyEvent) article.querySelector('.badge-key').remove();
+    // Events written before entries had titles and credits have neither field.
+    if (post.title) article.querySelector('.entry-title').textContent = post.title;
+    else article.querySelector('.entry-title').remove();
     // Rendered and sanitized by the server when the entry was written.
     article.querySelector('.entry-body').innerHTML = post.html;
-    article.querySelector('.entry-author').textContent = post.author.name;
+    showByline(article.querySelector('.entry-byline'), post.author);
+    if (post.credit) showByline(article.querySelector('.entry-credit'), post.credit);
+    else article.querySelector('.entry-credit').remove();
     showViewCount(article.querySelector('.entry-views'), post.views || 0);
     if (post.version <= 1) article.querySelector('.entry-edited').remove();
     return article;

@@ -1,8 +1,11 @@
 // Liveblog reader page: keeps the page current from the blog's stream. The page is complete
 // without this script; it adds live entries, edits, deletions, the connection state, relative
-// times, a "new updates" button for readers scrolled down, and older entries loaded in place.
+// times, a "new updates" button for readers scrolled down, older entries loaded in place, and
+// keeps the "Key events" list.
 import { followStream } from './blog-stream.js';
 import { EntryLists, entryId, keepTimesTicking } from './entry-lists.js';
+import { KeyEventsList } from './key-events.js';
+import './video-embeds.js';
 
 /**
  * The reader's entries: a new entry waits behind the "new updates" button while the reader is
@@ -12,9 +15,10 @@ class ReaderEntries extends EntryLists {
   /** New entries that arrived while the reader was scrolled down, behind the button. */
   #held = [];
 
-  constructor(stream) {
+  constructor(stream, keyEvents) {
     super(stream);
     this.stream = stream;
+    this.keyEvents = keyEvents;
     this.isOlderPage = stream.dataset.olderPage === 'true';
     this.announcer = document.getElementById('announcer');
     this.newUpdates = document.getElementById('new-updates');
@@ -29,6 +33,16 @@ class ReaderEntries extends EntryLists {
       },
       { passive: true },
     );
+  }
+
+  applyPost(post) {
+    super.applyPost(post);
+    this.keyEvents.apply(post);
+  }
+
+  applyUpdate(post) {
+    super.applyUpdate(post);
+    this.keyEvents.apply(post);
   }
 
   arrive(element, post, isNew) {
@@ -54,14 +68,26 @@ class ReaderEntries extends EntryLists {
 
   applyDelete(postId) {
     super.applyDelete(postId);
+    this.keyEvents.remove(postId);
     this.#held = this.#held.filter((item) => item.post.id !== postId);
     this.#showNewUpdatesButton();
   }
 
+  /**
+   * Done once the key events are reloaded too: the stream resumes only then, so the reload
+   * cannot overwrite an event applied meanwhile.
+   */
   replaceAll(posts) {
     this.#held = [];
     this.#showNewUpdatesButton();
     super.replaceAll(posts);
+    return this.keyEvents.reload();
+  }
+
+  /** The element of an entry on the page, shown first if it waits behind the button. */
+  entryElement(postId) {
+    if (this.#held.some((item) => item.post.id === postId)) this.#showHeld();
+    return document.getElementById(`post-${postId}`);
   }
 
   /** Entries older than those shown, at the end of the main list. */
@@ -76,7 +102,7 @@ class ReaderEntries extends EntryLists {
   }
 
   #announce(post) {
-    const text = post.body.replace(/[#*_>`[\]()!-]/g, '').trim();
+    const text = post.title || post.body.replace(/[#*_>`[\]()!-]/g, '').trim();
     this.announcer.textContent = `New entry by ${post.author.name}: ${text.slice(0, 140)}`;
   }
 
@@ -181,9 +207,12 @@ function reportViews(stream) {
 
 const stream = document.getElementById('stream');
 if (stream && 'EventSource' in window) {
-  const entries = new ReaderEntries(stream);
+  const keyEventsNav = document.getElementById('key-events');
+  const keyEvents = new KeyEventsList(keyEventsNav, (postId) => entries.entryElement(postId));
+  const entries = new ReaderEntries(stream, keyEvents);
   loadOlderInPlace(stream, entries);
   reportViews(stream);
   keepTimesTicking(stream);
+  keepTimesTicking(keyEventsNav);
   followStream(stream, entries);
 }

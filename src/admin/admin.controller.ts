@@ -95,12 +95,22 @@ export class AdminController {
     @Res() response: Response,
   ): Promise<void> {
     const form = {
+      title: body.title ?? '',
       body: body.body,
+      // "" is "nobody"; anything else not a number fails the id's own check.
+      creditId: body.creditId ? Number(body.creditId) : undefined,
       pinned: body.pinned === 'true',
       keyEvent: body.keyEvent === 'true',
     };
-    const { value, errors } = await readForm(CreatePostDto, form, ['body', 'pinned', 'keyEvent']);
-    if (errors.body) throw new BadRequestException(errors.body);
+    const { value, errors } = await readForm(CreatePostDto, form, [
+      'title',
+      'body',
+      'creditId',
+      'pinned',
+      'keyEvent',
+    ]);
+    const problem = errors.title ?? errors.body ?? errors.creditId;
+    if (problem) throw new BadRequestException(problem);
     await this.postsService.create(slug, user, value);
     response.redirect(HttpStatus.SEE_OTHER, `/admin/blogs/${encodeURIComponent(slug)}`);
   }

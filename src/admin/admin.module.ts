@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccountModule } from '../account/account.module';
 import { AuthModule } from '../auth/auth.module';
 import { BlogsModule } from '../blogs/blogs.module';
 import { PostsModule } from '../posts/posts.module';
@@ -12,7 +13,7 @@ import { AdminUsersController } from './admin-users.controller';
 import { AdminService } from './admin.service';
 
 @Module({
-  imports: [AuthModule, BlogsModule, PostsModule, StreamModule, SiteModule],
+  imports: [AccountModule, AuthModule, BlogsModule, PostsModule, StreamModule, SiteModule],
   controllers: [
     AdminAuthController,
     AdminController,

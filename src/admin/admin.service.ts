@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { BlogView, toBlogView } from '../blogs/blog-view';
+import { UsersService } from '../auth/users.service';
 import { BlogsService } from '../blogs/blogs.service';
 import type { PostView } from '../event-log/events';
 import { PostsService } from '../posts/posts.service';
@@ -20,6 +21,8 @@ export interface ComposerData {
   posts: PostView[];
   lastEventId: number;
   readersNow: number;
+  /** Who an entry can be credited to, by name. */
+  team: Array<{ id: number; name: string }>;
 }
 
 @Injectable()
@@ -29,6 +32,7 @@ export class AdminService {
     private readonly postsService: PostsService,
     private readonly streamService: StreamService,
     private readonly siteService: SiteService,
+    private readonly usersService: UsersService,
   ) {}
 
   /** The blogs, live first, with their entry count, readers now and latest entry time. */
@@ -48,8 +52,13 @@ export class AdminService {
 
   /** The blog as its reader page shows it first (one place assembles that), to write in. */
   async composer(slug: string): Promise<ComposerData> {
-    const { blog, live, pinned, posts, lastEventId, readersNow } =
-      await this.siteService.blog(slug);
-    return { blog, live, pinned, posts, lastEventId, readersNow };
+    const [{ blog, live, pinned, posts, lastEventId, readersNow }, users] = await Promise.all([
+      this.siteService.blog(slug),
+      this.usersService.list(),
+    ]);
+    const team = users
+      .map(({ id, name }) => ({ id, name }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return { blog, live, pinned, posts, lastEventId, readersNow, team };
   }
 }

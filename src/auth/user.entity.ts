@@ -1,4 +1,5 @@
-import { Check, Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Media } from '../media/media.entity';
 
 export const USER_ROLES = ['admin', 'editor'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
@@ -15,6 +16,14 @@ export class User {
 
   @Column({ type: 'varchar', length: 100 })
   name!: string;
+
+  /** A square photo shown with the user's entries; see AvatarsService. */
+  @Column({ type: 'integer', nullable: true })
+  avatarId!: number | null;
+
+  @ManyToOne(() => Media, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'avatarId' })
+  avatar?: Media | null;
 
   @Column({ type: 'varchar', length: 10 })
   role!: UserRole;

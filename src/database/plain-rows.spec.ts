@@ -57,6 +57,8 @@ async function newPost(fields: Partial<Post> = {}): Promise<Post> {
   return dataSource.manager.create(Post, {
     blogId: blog.id,
     authorId: user.id,
+    title: 'Second goal',
+    creditId: null,
     body: 'Goal! **2-1**',
     html: '<p>Goal! <strong>2-1</strong></p>',
     pinned: true,

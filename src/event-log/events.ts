@@ -4,15 +4,27 @@
  * the stream encodes them; nothing else spells an event's name.
  */
 
+/** Who wrote an entry or is credited on it. */
+export interface Byline {
+  id: number;
+  name: string;
+  /** A square picture (WebP, 128 px at most), or null. */
+  avatarUrl: string | null;
+}
+
 /** An entry as the API and the stream show it. */
 export interface PostView {
   id: number;
   blogId: number;
+  /** A short headline, or null. */
+  title: string | null;
   /** The editor's Markdown. */
   body: string;
   /** Its rendering, sanitized when the entry was written. */
   html: string;
-  author: { id: number; name: string };
+  author: Byline;
+  /** Another user the entry is credited to, or null. */
+  credit: Byline | null;
   pinned: boolean;
   keyEvent: boolean;
   createdAt: string;

@@ -5,8 +5,18 @@ import { OneAtATime } from './one-at-a-time';
 /** The formats accepted, by what the file's first bytes say, never by its name or type. */
 export type SourceFormat = 'jpeg' | 'png' | 'webp' | 'gif';
 
-/** Widths stored of every photo (a smaller original is kept at its own width). */
-export const STORED_WIDTHS = [480, 960, 1600] as const;
+/** What is stored of an upload: these widths (none larger than the original), square or not. */
+export interface ImageShape {
+  widths: readonly number[];
+  /** Cropped to a square around what draws the eye, and only the first frame of an animation. */
+  square: boolean;
+}
+
+/** A photo of an entry. */
+export const PHOTO: ImageShape = { widths: [480, 960, 1600], square: false };
+
+/** A user's picture beside their entries: 32 to 128 CSS pixels on screens of density 1 to 2. */
+export const AVATAR: ImageShape = { widths: [64, 128, 256], square: true };
 
 /** More pixels than any camera makes: a decompression bomb, refused before it is decoded. */
 export const MAX_PIXELS = 100_000_000;
@@ -64,16 +74,19 @@ const resizing = new OneAtATime(
 
 /**
  * Checks an upload and makes its stored variants: upright (the EXIF orientation applied),
- * without metadata (a phone photo's EXIF carries where it was taken), in each stored width no
- * larger than the original, as WebP and as the fallback of its kind.
+ * without metadata (a phone photo's EXIF carries where it was taken), in each width of its
+ * shape no larger than the original, as WebP and as the fallback of its kind.
  */
-export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
+export async function processImage(
+  bytes: Buffer,
+  shape: ImageShape = PHOTO,
+): Promise<ProcessedImage> {
   const format = sniffFormat(bytes);
   if (!format) {
     throw new UnsupportedMediaError('Upload a JPEG, PNG, WebP or GIF image');
   }
   return resizing.run(async () => {
-    const animated = format === 'gif' || format === 'webp';
+    const animated = !shape.square && (format === 'gif' || format === 'webp');
     const input = () => sharp(bytes, { animated, limitInputPixels: MAX_PIXELS, failOn: 'error' });
     const tooLarge = new InvalidInputError(
       `The image has more than ${MAX_PIXELS / 1_000_000} million pixels; upload a smaller one`,
@@ -86,16 +99,22 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
       });
     const frameHeight = metadata.pageHeight ?? metadata.height;
     if (metadata.width * frameHeight * (metadata.pages ?? 1) > MAX_PIXELS) throw tooLarge;
-    const upright = (metadata.orientation ?? 1) >= 5 ? metadata.height : metadata.width;
-    const widths = [...new Set(STORED_WIDTHS.map((width) => Math.min(width, upright)))];
-    const fallback = format === 'gif' ? 'gif' : metadata.hasAlpha ? 'png' : 'jpeg';
+    const sideways = (metadata.orientation ?? 1) >= 5;
+    const upright = sideways ? metadata.height : metadata.width;
+    const largest = shape.square ? Math.min(metadata.width, frameHeight) : upright;
+    const widths = [...new Set(shape.widths.map((width) => Math.min(width, largest)))];
+    const fallback = format === 'gif' && animated ? 'gif' : metadata.hasAlpha ? 'png' : 'jpeg';
     const variants: ImageVariant[] = [];
     try {
       for (const width of widths) {
         for (const target of ['webp', fallback] as const) {
           const { data, info } = await input()
             .rotate()
-            .resize({ width, withoutEnlargement: true })
+            .resize(
+              shape.square
+                ? { width, height: width, fit: 'cover', position: 'attention' }
+                : { width, withoutEnlargement: true },
+            )
             .toFormat(target, target === 'jpeg' ? { quality: 82, mozjpeg: true } : { quality: 80 })
             .toBuffer({ resolveWithObject: true });
           variants.push({
@@ -109,7 +128,7 @@ export async function processImage(bytes: Buffer): Promise<ProcessedImage> {
     } catch {
       throw new InvalidInputError(`The file is not a readable ${format.toUpperCase()} image`);
     }
-    const largest = variants[variants.length - 1];
-    return { width: largest.width, height: largest.height, variants };
+    const { width, height } = variants[variants.length - 1];
+    return { width, height, variants };
   });
 }

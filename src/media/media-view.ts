@@ -37,3 +37,14 @@ export function toMediaView(media: Media): MediaView {
     mime: MEDIA_FORMATS[media.fallback].mime,
   };
 }
+
+/** The avatar's file for up to 128 CSS pixels on a dense screen, or 64 on any (WebP). */
+export function avatarUrl(avatar: Media | null | undefined): string | null {
+  if (!avatar) return null;
+  const widths = storedWidths(avatar);
+  return mediaFileUrl(
+    avatar,
+    Math.max(...widths.filter((width) => width <= 128), widths[0]),
+    'webp',
+  );
+}

@@ -3,7 +3,7 @@ import { User } from '../auth/user.entity';
 import { Blog } from '../blogs/blog.entity';
 
 /**
- * A photo uploaded to a blog. Its files (each stored width, as WebP and a fallback) are rows
+ * A photo uploaded to a blog, or a user's avatar (no blog). Its files (each stored width, as WebP and a fallback) are rows
  * of `media_files`, kept in the database so that every process serves them and one backup
  * holds everything; see media-files.ts.
  */
@@ -13,8 +13,8 @@ export class Media {
   id!: number;
 
   @Index()
-  @Column({ type: 'integer' })
-  blogId!: number;
+  @Column({ type: 'integer', nullable: true })
+  blogId!: number | null;
 
   @ManyToOne(() => Blog, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'blogId' })

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import { In, Repository } from 'typeorm';
+import { EntityManager, In, Repository } from 'typeorm';
 import { User } from '../auth/user.entity';
 import { BlogsService } from '../blogs/blogs.service';
 import { insertRow } from '../database/plain-rows';
 import { Transactions } from '../database/transactions';
 import { InvalidInputError } from '../errors/domain-errors';
-import { processImage } from './image-processing';
+import { processImage, ProcessedImage } from './image-processing';
 import { readMediaFile, saveMediaFiles } from './media-files';
 import { Media } from './media.entity';
 import { MEDIA_FORMATS, MediaView, toMediaView } from './media-view';
@@ -29,10 +29,23 @@ export class MediaService {
     if (!file) throw new InvalidInputError('Attach the image as the multipart field "file"');
     const blog = await this.blogsService.findBySlug(slug);
     const image = await processImage(file);
+    const media = await this.transactions.run((manager) =>
+      this.store(manager, file, image, { blogId: blog.id, uploader, alt: alt?.trim() ?? '' }),
+    );
+    return toMediaView(media);
+  }
+
+  /** Stores a processed upload and its files in `manager`'s transaction. */
+  async store(
+    manager: EntityManager,
+    file: Buffer,
+    image: ProcessedImage,
+    owner: { blogId: number | null; uploader: User; alt: string },
+  ): Promise<Media> {
     const media = this.media.create({
-      blogId: blog.id,
-      uploaderId: uploader.id,
-      alt: alt?.trim() ?? '',
+      blogId: owner.blogId,
+      uploaderId: owner.uploader.id,
+      alt: owner.alt,
       width: image.width,
       height: image.height,
       hash: createHash('sha256').update(file).digest('hex').slice(0, 12),
@@ -40,11 +53,9 @@ export class MediaService {
       fallback: image.variants.find((variant) => variant.format !== 'webp')!.format,
       createdAt: new Date(),
     });
-    await this.transactions.run(async (manager) => {
-      media.id = await insertRow(manager, Media, media);
-      await saveMediaFiles(manager, media.id, image.variants);
-    });
-    return toMediaView(media);
+    media.id = await insertRow(manager, Media, media);
+    await saveMediaFiles(manager, media.id, image.variants);
+    return media;
   }
 
   /** The blog's photos among `ids`, by id. */

@@ -2,6 +2,7 @@ import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import type { Media } from '../media/media.entity';
 import { mediaFileUrl, storedWidths } from '../media/media-view';
+import { type Embed, embedFor, isVideoPlayerUrl } from './embeds';
 
 // Raw HTML in the source is shown as text, never passed through (html: false).
 const markdown = new MarkdownIt({ html: false, linkify: true, breaks: true, typographer: true });
@@ -41,19 +42,41 @@ const SAFE_HTML: sanitizeHtml.IOptions = {
     'tr',
     'th',
     'td',
+    'figure',
+    'span',
   ],
   allowedAttributes: {
-    a: ['href', 'title', 'rel'],
+    a: ['href', 'title', 'rel', 'data-embed'],
     img: ['src', 'srcset', 'sizes', 'width', 'height', 'alt', 'title', 'loading', 'decoding'],
     source: ['type', 'srcset', 'sizes'],
     ol: ['start'],
+  },
+  // Only the embeds' own classes (see renderEmbed); no other class reaches a page.
+  allowedClasses: {
+    figure: ['embed-video'],
+    a: ['embed-video-play', 'embed-card'],
+    span: [
+      'embed-video-button',
+      'embed-video-label',
+      'embed-video-notice',
+      'embed-card-provider',
+      'embed-card-name',
+    ],
   },
   allowedSchemes: ['http', 'https', 'mailto'],
   allowedSchemesByTag: { img: ['http', 'https'] },
   allowProtocolRelative: false,
   selfClosing: [...sanitizeHtml.defaults.selfClosing, 'source'],
   transformTags: {
-    a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer' }),
+    // A player URL the page's script would frame must be on a player host, whatever made it.
+    a: (tagName, { 'data-embed': player, ...attribs }) => ({
+      tagName,
+      attribs: {
+        ...attribs,
+        ...(player !== undefined && isVideoPlayerUrl(player) ? { 'data-embed': player } : {}),
+        rel: 'noopener noreferrer',
+      },
+    }),
     img: sanitizeHtml.simpleTransform('img', { loading: 'lazy' }),
   },
 };
@@ -109,6 +132,59 @@ markdown.renderer.rules.image = (tokens, index, options, env: RenderEnv, self) =
 };
 
 /**
+ * A paragraph that is only a URL (bare, or as `<url>`; not a link with text of its own), at the
+ * top level of the entry, becomes one `embed` token when embedFor() knows the URL.
+ */
+markdown.core.ruler.push('embeds', (state) => {
+  const tokens = state.tokens;
+  for (let index = 0; index + 2 < tokens.length; index++) {
+    const [open, inline, close] = tokens.slice(index, index + 3);
+    if (open.type !== 'paragraph_open' || open.level !== 0 || close.type !== 'paragraph_close') {
+      continue;
+    }
+    const [linkOpen, text, linkClose, ...more] = inline.children ?? [];
+    const isBareUrl =
+      more.length === 0 &&
+      linkOpen?.type === 'link_open' &&
+      linkOpen.info === 'auto' &&
+      text?.type === 'text' &&
+      linkClose?.type === 'link_close';
+    const embed = isBareUrl ? embedFor(linkOpen.attrGet('href') ?? '') : undefined;
+    if (!embed) continue;
+    const token = new state.Token('embed', '', 0);
+    token.block = true;
+    token.meta = embed;
+    tokens.splice(index, 3, token);
+  }
+});
+
+markdown.renderer.rules.embed = (tokens, index) => renderEmbed(tokens[index].meta as Embed);
+
+/**
+ * A video is a placeholder of the player's 16:9 size: a link to the video's page (what it is
+ * without JavaScript), which public/js/video-embeds.js replaces by the player on a click.
+ * Nothing is loaded from the provider before that, not even a thumbnail. A card is a link that
+ * names the network and the account, with no script or image of theirs.
+ */
+function renderEmbed(embed: Embed): string {
+  const escape = (text: string) => markdown.utils.escapeHtml(text);
+  if (embed.kind === 'video') {
+    const playerHost = new URL(embed.playerUrl).hostname.replace(/^www\./, '');
+    return (
+      `<figure class="embed-video"><a class="embed-video-play" href="${escape(embed.pageUrl)}" ` +
+      `data-embed="${escape(embed.playerUrl)}"><span class="embed-video-button"></span>` +
+      `<span class="embed-video-label">Play ${embed.provider} video</span> ` +
+      `<span class="embed-video-notice">Playing loads it from ${playerHost}</span></a></figure>\n`
+    );
+  }
+  return (
+    `<p><a class="embed-card" href="${escape(embed.url)}">` +
+    `<span class="embed-card-provider">${embed.provider}</span> ` +
+    `<span class="embed-card-name">${escape(embed.name)}</span></a></p>\n`
+  );
+}
+
+/**
  * An entry's Markdown as safe HTML, ready to be put in any page as it is. `media`: the photos
  * it shows (see EntryRenderer), rendered as responsive pictures.
  */
@@ -117,5 +193,10 @@ export function renderMarkdown(
   media: ReadonlyMap<number, Media> = new Map(),
 ): string {
   const env: RenderEnv = { media };
-  return sanitizeHtml(markdown.render(source, env), SAFE_HTML).trim();
+  return sanitizeEntryHtml(markdown.render(source, env)).trim();
+}
+
+/** What of `html` may reach a reader's page (SAFE_HTML): renderMarkdown's last step. */
+export function sanitizeEntryHtml(html: string): string {
+  return sanitizeHtml(html, SAFE_HTML);
 }

@@ -33,6 +33,18 @@ export class Post {
   @JoinColumn({ name: 'authorId' })
   author!: User;
 
+  /** A short headline shown above the entry, in key events, feeds and search results. */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  title!: string | null;
+
+  /** Someone else the entry is credited to: the photographer, the reporter on the ground. */
+  @Column({ type: 'integer', nullable: true })
+  creditId!: number | null;
+
+  @ManyToOne(() => User, { onDelete: 'RESTRICT' })
+  @JoinColumn({ name: 'creditId' })
+  credit?: User | null;
+
   /** The editor's Markdown source. */
   @Column({ type: 'text' })
   body!: string;

@@ -15,6 +15,9 @@ import { EntryRenderer } from './entry-renderer';
 import { Post } from './post.entity';
 import { toPostView } from './post-view';
 
+/** The fields a PATCH may change. */
+const CHANGEABLE = ['title', 'body', 'creditId', 'pinned', 'keyEvent'] as const;
+
 export interface PostPage {
   posts: PostView[];
   lastEventId: number;
@@ -24,6 +27,9 @@ export interface BlogActivity {
   entries: number;
   latestEntryAt: Date;
 }
+
+/** Loaded with every entry: its bylines and their pictures. */
+const BYLINES = { author: { avatar: true }, credit: { avatar: true } } as const;
 
 export interface PostWrite {
   post: PostView;
@@ -45,22 +51,23 @@ export class PostsService {
     // Read the cursor before the entries: an entry committed in between is then both in the
     // page and replayed (the client upserts it), never in neither.
     const lastEventId = await this.eventLog.newestId();
-    const posts = await this.page(blog.id, { before: query.before, limit: query.limit });
+    const posts = await this.page(blog.id, query);
     return { posts, lastEventId };
   }
 
-  /** Entries newest first, older than `before` when given; without the pinned ones if asked. */
+  /** Entries newest first; only older than `before`, or with the `pinned`/`keyEvent` given. */
   async page(
     blogId: number,
-    options: { before?: number; limit?: number; pinned?: boolean },
+    options: { before?: number; limit?: number; pinned?: boolean; keyEvent?: boolean },
   ): Promise<PostView[]> {
     const posts = await this.posts.find({
       where: {
         blogId,
         ...(options.before ? { id: LessThan(options.before) } : {}),
         ...(options.pinned === undefined ? {} : { pinned: options.pinned }),
+        ...(options.keyEvent === undefined ? {} : { keyEvent: options.keyEvent }),
       },
-      relations: { author: true },
+      relations: BYLINES,
       order: { id: 'DESC' },
       take: options.limit,
     });
@@ -101,11 +108,16 @@ export class PostsService {
       throw new ConflictError(`The blog "${blog.slug}" has ended and takes no new entries`);
     }
     const html = await this.entryRenderer.render(dto.body, blog.id);
+    const credit = dto.creditId ? await this.creditedUser(dto.creditId, author.id) : null;
+    // The signed-in user comes without their picture; most have none.
+    const byline = author.avatarId === null ? author : await this.userWithAvatar(author.id);
     const { change, eventId } = await this.eventLog.commit(async (manager) => {
       const now = new Date();
       const post = manager.create(Post, {
         blogId: blog.id,
         authorId: author.id,
+        title: dto.title || null,
+        creditId: credit?.id ?? null,
         body: dto.body,
         html,
         pinned: dto.pinned ?? false,
@@ -116,7 +128,8 @@ export class PostsService {
         updatedAt: now,
       });
       post.id = await insertRow(manager, Post, post);
-      post.author = author;
+      post.author = byline ?? author;
+      post.credit = credit;
       const view = toPostView(post);
       return { change: view, event: entryPublished(view) };
     });
@@ -124,8 +137,8 @@ export class PostsService {
   }
 
   async update(slug: string, postId: number, dto: UpdatePostDto): Promise<PostWrite> {
-    if (dto.body === undefined && dto.pinned === undefined && dto.keyEvent === undefined) {
-      throw new InvalidInputError('Give at least one of body, pinned, keyEvent');
+    if (CHANGEABLE.every((field) => dto[field] === undefined)) {
+      throw new InvalidInputError(`Give at least one of ${CHANGEABLE.join(', ')}`);
     }
     const blog = await this.blogsService.findBySlug(slug);
     const source =
@@ -137,6 +150,12 @@ export class PostsService {
           };
     const { change, eventId } = await this.eventLog.commit(async (manager) => {
       const post = await this.findInBlog(manager, blog.id, postId);
+      const credit =
+        dto.creditId === undefined
+          ? post.credit
+          : dto.creditId
+            ? await this.creditedUser(dto.creditId, post.authorId, manager)
+            : null;
       if (dto.version !== undefined && dto.version !== post.version) {
         throw new ConflictError(
           `Entry ${postId} was changed meanwhile: you edited version ${dto.version}, it is now at version ${post.version}`,
@@ -144,6 +163,9 @@ export class PostsService {
         );
       }
       Object.assign(post, source);
+      post.title = dto.title === undefined ? post.title : dto.title || null;
+      post.credit = credit ?? null;
+      post.creditId = credit?.id ?? null;
       post.pinned = dto.pinned ?? post.pinned;
       post.keyEvent = dto.keyEvent ?? post.keyEvent;
       post.version += 1;
@@ -165,6 +187,24 @@ export class PostsService {
     return { eventId };
   }
 
+  /** An active user other than the entry's author, with their picture; else a 400. */
+  private async creditedUser(
+    userId: number,
+    authorId: number,
+    manager = this.posts.manager,
+  ): Promise<User> {
+    if (userId === authorId) {
+      throw new InvalidInputError('An entry is already by its author: credit someone else');
+    }
+    const user = await this.userWithAvatar(userId, manager);
+    if (!user || user.removedAt) throw new InvalidInputError(`No user ${userId} to credit`);
+    return user;
+  }
+
+  private userWithAvatar(userId: number, manager = this.posts.manager): Promise<User | null> {
+    return manager.findOne(User, { where: { id: userId }, relations: { avatar: true } });
+  }
+
   /** The entry; `toChange` locks it until the transaction ends (see forUpdate). */
   private async findInBlog(
     manager: EntityManager,
@@ -174,7 +214,7 @@ export class PostsService {
   ): Promise<Post> {
     const post = await manager.findOne(Post, {
       where: { id: postId, blogId },
-      relations: { author: true },
+      relations: BYLINES,
       lock: toChange ? forUpdate(manager, Post) : undefined,
     });
     if (!post) throw new NotFoundError(`No entry ${postId} in this blog`);

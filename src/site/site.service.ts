@@ -5,9 +5,21 @@ import { EventLog } from '../event-log/event-log.service';
 import type { PostView } from '../event-log/events';
 import { PostsService } from '../posts/posts.service';
 import { StreamService } from '../stream/stream.service';
+import { keyEventLabel } from './key-event-label';
 
 /** Entries per page of the reader page; "Load older entries" fetches the next ones. */
 export const ENTRIES_PER_PAGE = 20;
+
+/** The newest key events the reader page lists: one page of the API, which reloads them. */
+export const KEY_EVENTS_LISTED = 100;
+
+/** An entry of the page's "Key events" list; `onPage` when the page shows the entry too. */
+export interface KeyEventItem {
+  id: number;
+  label: string;
+  createdAt: string;
+  onPage: boolean;
+}
 
 export interface HomePage {
   title: string;
@@ -22,6 +34,9 @@ export interface BlogPage {
   posts: PostView[];
   lastEventId: number;
   readersNow: number;
+  keyEvents: KeyEventItem[];
+  /** Where the page's script reloads the key events after a reset of its stream. */
+  keyEventsUrl: string;
   /** The id to page older entries from, when there are older entries. */
   olderBefore: number | null;
   isOlderPage: boolean;
@@ -72,6 +87,11 @@ export class SiteService {
     });
     const posts = page.slice(0, ENTRIES_PER_PAGE);
     const oldest = posts.at(-1);
+    const keyEvents = await this.postsService.page(blog.id, {
+      keyEvent: true,
+      limit: KEY_EVENTS_LISTED,
+    });
+    const shown = new Set([...pinned, ...posts].map((post) => post.id));
     return {
       title: blog.title,
       blog: toBlogView(blog),
@@ -80,6 +100,13 @@ export class SiteService {
       posts,
       lastEventId,
       readersNow: this.streamService.readersOf(blog.id),
+      keyEvents: keyEvents.map((post) => ({
+        id: post.id,
+        label: keyEventLabel(post),
+        createdAt: post.createdAt,
+        onPage: shown.has(post.id),
+      })),
+      keyEventsUrl: `/api/blogs/${encodeURIComponent(blog.slug)}/posts?keyEvent=true&limit=${KEY_EVENTS_LISTED}`,
       olderBefore: page.length > ENTRIES_PER_PAGE && oldest ? oldest.id : null,
       isOlderPage: Boolean(before),
     };
@@ -88,6 +115,7 @@ export class SiteService {
   async permalink(slug: string, postId: number): Promise<PermalinkPage> {
     const blog = await this.blogsService.findBySlug(slug);
     const post = await this.postsService.findOne(blog.id, postId);
-    return { title: `${blog.title}: entry ${post.id}`, blog: toBlogView(blog), post };
+    const title = post.title ? `${post.title} · ${blog.title}` : `${blog.title}: entry ${post.id}`;
+    return { title, blog: toBlogView(blog), post };
   }
 }

@@ -22,19 +22,25 @@ const TEMPLATE_POST = {
   keyEvent: true,
   version: 2,
   views: 0,
+  title: 'title',
   body: '',
   html: '',
-  author: { name: '' },
+  author: { name: '', avatarUrl: '/' },
+  credit: { name: '', avatarUrl: '/' },
 };
+
+/** Likewise the item of the "Key events" list that the script fills for a live key event. */
+const TEMPLATE_KEY_EVENT = { id: '', label: '', onPage: false };
 
 /**
  * Handlebars as the pages use it: partials from views/partials (read at start, so the first
  * page already has them) and the `clock` helper, a time readable without JavaScript; the
  * reader script turns it into "2 min ago" in the reader's own time zone; `asset`, the
  * fingerprinted URL of a file of public/; `entryTemplate`, the entry partial as the pages'
- * script fills it for each entry that arrives live. The template travels as an attribute
- * value, escaped like any text, not as a <template> element: pages hold none, since user
- * markup could hide in one, and the XSS checks refuse any.
+ * script fills it for each entry that arrives live (`keyEventTemplate`: likewise, an item of
+ * the "Key events" list). The templates travel as attribute values, escaped like any text,
+ * not as <template> elements: pages hold none, since user markup could hide in one, and the
+ * XSS checks refuse any.
  */
 export function configureViewEngine(viewsDir: string, assets: StaticAssets): void {
   const partialsDir = join(viewsDir, 'partials');
@@ -49,12 +55,19 @@ export function configureViewEngine(viewsDir: string, assets: StaticAssets): voi
     (blog: unknown, options: { hash: { withSource?: boolean } }) =>
       entryTemplate({ post: TEMPLATE_POST, blog, withSource: options.hash.withSource }),
   );
+  const keyEventTemplate = hbs.handlebars.compile('{{> key-event item=item blog=blog}}');
+  hbs.registerHelper('keyEventTemplate', (blog: unknown) =>
+    keyEventTemplate({ item: TEMPLATE_KEY_EVENT, blog }),
+  );
   hbs.registerHelper(
     'isEdited',
     (post: { version?: number } | undefined) => (post?.version ?? 1) > 1,
   );
   hbs.registerHelper('asset', (name: string) => new hbs.handlebars.SafeString(assets.url(name)));
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('initial', (name: unknown) =>
+    typeof name === 'string' ? ([...name.trim()][0] ?? '').toUpperCase() : '',
+  );
   hbs.registerHelper('clock', (iso: unknown) =>
     typeof iso === 'string' ? `${CLOCK.format(new Date(iso))} UTC` : '',
   );

@@ -1,10 +1,20 @@
 import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { isEmail, IsString, Matches, MaxLength, ValidateBy, ValidateIf } from 'class-validator';
+import {
+  isEmail,
+  IsInt,
+  IsString,
+  Matches,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateIf,
+} from 'class-validator';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NOT_BLANK = /\S/;
+const ONE_LINE = /^[^\r\n\u2028\u2029]*$/;
 
 /**
  * A field that may be left out. Unlike class-validator's IsOptional, null is not "left out":
@@ -42,6 +52,23 @@ export function OptionalText(maxLength: number) {
     IsString(),
     WellFormed(),
     MaxLength(maxLength),
+  );
+}
+
+/** An optional one-line text, trimmed, at most `maxLength` characters; empty means none. */
+export function TitleText(maxLength: number) {
+  return applyDecorators(
+    OptionalText(maxLength),
+    Matches(ONE_LINE, { message: '$property must be one line' }),
+  );
+}
+
+/** The id of a user, or null for none: the one optional field where null means something. */
+export function CreditId() {
+  return applyDecorators(
+    ValidateIf((_object, value) => value !== undefined && value !== null),
+    IsInt({ message: '$property must be a user id (a positive integer) or null' }),
+    Min(1, { message: '$property must be a user id (a positive integer) or null' }),
   );
 }
 

@@ -5,6 +5,7 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import request from 'supertest';
 import { ARTIFACTS_DIR, launchBrowser, recordCspViolations } from '../support/browser';
 import { createApiToken, createBlog, createUser, publishPost, signIn } from '../support/factories';
+import { multipartBody, phonePhoto } from '../support/photos';
 import { waitUntil } from '../support/sse-client';
 import { makeDataDir, removeDataDir, startTestApp, TestApp } from '../support/test-app';
 
@@ -141,6 +142,18 @@ describe('Reader page in a browser', () => {
   it('should show an entry that arrives live exactly as the server renders it', async () => {
     // Views counted meanwhile would change the entries between the two looks: none are.
     await page.route(`**/blogs/${slug}/views`, (route) => route.fulfill({ status: 204 }));
+    // A picture changed later shows on reload but not in events already sent: set it first.
+    const photographer = await createUser(testApp, { name: 'Ben Lens' });
+    const picture = multipartBody(
+      {},
+      { field: 'file', filename: 'me.jpg', contentType: 'image/jpeg', bytes: await phonePhoto() },
+    );
+    await api()
+      .put('/api/account/avatar')
+      .auth(token, { type: 'bearer' })
+      .set('Content-Type', picture.contentType)
+      .send(picture.body)
+      .expect(200);
     const rendered = await publishPost(testApp, token, slug, { body: 'Rendered with the page' });
     await page.setViewportSize({ width: 1280, height: 900 });
     await openLive();
@@ -151,6 +164,11 @@ describe('Reader page in a browser', () => {
       keyEvent: true,
     });
     const edited = await publishPost(testApp, token, slug, { body: 'Before the edit' });
+    const bylined = await publishPost(testApp, token, slug, {
+      title: 'Okafor scores',
+      body: 'With a picture and a credit',
+      creditId: photographer.id,
+    });
     await api()
       .patch(`/api/blogs/${slug}/posts/${edited.post.id}`)
       .auth(token, { type: 'bearer' })
@@ -159,6 +177,7 @@ describe('Reader page in a browser', () => {
     await page.locator(`#post-${edited.post.id} .entry-edited`).waitFor();
     await page.locator(`#post-${marked.post.id}`).waitFor();
     await page.locator(`#post-${plain.post.id}`).waitFor();
+    await page.locator(`#post-${bylined.post.id}`).waitFor();
     // Arrival animations finished, so the live entries look as they stay.
     await page.screenshot({
       path: join(ARTIFACTS_DIR, 'reader-live-entries.png'),
@@ -166,7 +185,7 @@ describe('Reader page in a browser', () => {
       animations: 'disabled',
     });
 
-    const ids = [rendered.post.id, plain.post.id, marked.post.id, edited.post.id];
+    const ids = [rendered.post.id, plain.post.id, marked.post.id, edited.post.id, bylined.post.id];
     const live = await entriesMarkup(ids);
     await openLive();
     await expect(entriesMarkup(ids)).resolves.toEqual(live);
@@ -176,6 +195,10 @@ describe('Reader page in a browser', () => {
     expect(live[2]).toContain('>Key event</span>');
     expect(live[3]).toContain('>Key event</span>');
     expect(live[3]).toContain('>· edited</span>');
+    expect(live[1]).not.toMatch(/entry-title|entry-credit/);
+    expect(live[4]).toContain('<h2 class="entry-title">Okafor scores</h2>');
+    expect(live[4]).toMatch(/<img class="avatar" src="\/media\/\d+-[0-9a-f]{12}\/128\.webp"/);
+    expect(live[4]).toContain('<span class="entry-credit-name">Ben Lens</span>');
     expect(scriptErrors).toEqual([]);
   });
 

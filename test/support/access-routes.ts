@@ -9,7 +9,7 @@ import type { TestApp } from './test-app';
  * that it takes when the caller may.
  */
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type Access = 'public' | 'signed-in' | 'admin';
 
 /** What one request to a route sends, besides the caller's credentials. */
@@ -198,6 +198,39 @@ export const ROUTES: Route[] = [
     }),
     allowed: { status: 200 },
   },
+  // One's own account (JSON)
+  {
+    method: 'GET',
+    path: '/api/account',
+    access: 'signed-in',
+    request: () => ({ path: '/api/account' }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/account',
+    access: 'signed-in',
+    request: (w, user) => ({ path: '/api/account', json: { name: user?.name ?? 'Someone' } }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'PUT',
+    path: '/api/account/avatar',
+    access: 'signed-in',
+    request: async () => {
+      const file = { field: 'file', filename: 'me.png', contentType: 'image/png' };
+      const { contentType, body } = multipartBody({}, { ...file, bytes: await transparentPng() });
+      return { path: '/api/account/avatar', body: { contentType, bytes: body } };
+    },
+    allowed: { status: 200 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/account/avatar',
+    access: 'signed-in',
+    request: () => ({ path: '/api/account/avatar' }),
+    allowed: { status: 200 },
+  },
   {
     method: 'POST',
     path: '/api/preview',
@@ -363,6 +396,16 @@ export const ROUTES: Route[] = [
     path: '/admin/account',
     access: 'signed-in',
     request: () => ({ path: '/admin/account' }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/admin/account/name',
+    access: 'signed-in',
+    request: (w, user) => ({
+      path: '/admin/account/name',
+      form: { name: user?.name ?? 'Someone' },
+    }),
     allowed: { status: 200 },
   },
   {

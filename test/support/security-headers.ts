@@ -13,6 +13,8 @@ function strictPolicy(frameAncestors: string[]): Record<string, string[]> {
     'object-src': ["'none'"],
     'base-uri': ["'self'"],
     'form-action': ["'self'"],
+    // Written out, not imported: a player host added in the code must be added here on purpose.
+    'frame-src': ['https://www.youtube-nocookie.com', 'https://player.vimeo.com'],
     'frame-ancestors': frameAncestors,
   };
 }

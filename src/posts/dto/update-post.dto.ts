@@ -1,8 +1,15 @@
 import { IsBoolean, IsInt, Min } from 'class-validator';
-import { MarkdownText, Optional } from '../../validation/text.decorators';
-import { POST_BODY_MAX_LENGTH } from './create-post.dto';
+import { CreditId, MarkdownText, Optional, TitleText } from '../../validation/text.decorators';
+import { POST_BODY_MAX_LENGTH, POST_TITLE_MAX_LENGTH } from './create-post.dto';
 
 export class UpdatePostDto {
+  /** Empty removes the title. */
+  @TitleText(POST_TITLE_MAX_LENGTH)
+  title?: string;
+
+  /** null removes the credit. */
+  @CreditId()
+  creditId?: number | null;
   @Optional()
   @MarkdownText(POST_BODY_MAX_LENGTH)
   body?: string;
