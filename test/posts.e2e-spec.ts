@@ -54,6 +54,10 @@ describe('Posts API', () => {
         html: '<p><strong>Goal!</strong> 1-0 after <a href="https://example.com/replay" rel="noopener noreferrer">the corner</a></p>',
         author: { id: editor.id, name: 'Ada Reporter', avatarUrl: null },
         credit: null,
+        status: 'published',
+        publishAt: null,
+        submittedAt: null,
+        reviewNote: null,
         pinned: false,
         keyEvent: true,
         createdAt: expect.any(String),
@@ -287,7 +291,7 @@ describe('Posts API', () => {
         .send({})
         .expect(400);
       expect(response.body.message).toBe(
-        'Give at least one of title, body, creditId, pinned, keyEvent',
+        'Give at least one of title, body, creditId, status, publishAt, submitted, reviewNote, pinned, keyEvent',
       );
     });
 

@@ -9,6 +9,7 @@ import {
   Req,
   Res,
 } from '@nestjs/common';
+import { Roles } from '../auth/roles.decorator';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { User } from '../auth/user.entity';
 import { CreatePostDto } from '../posts/dto/create-post.dto';
@@ -44,6 +45,7 @@ export class AdminController {
     await this.renderDashboard(request, response, {}, {});
   }
 
+  @Roles('admin', 'editor')
   @Post('blogs')
   async createBlog(
     @FormBody() body: Record<string, unknown>,
@@ -69,6 +71,7 @@ export class AdminController {
     await this.renderDashboard(request, response, body, errors);
   }
 
+  @Roles('admin', 'editor')
   @Post('blogs/:slug/status')
   async setStatus(
     @Param('slug') slug: string,

@@ -37,9 +37,17 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-
+    const isPublic = this.reflector.getAllAndOverride<boolean | 'identify-caller'>(
+      IS_PUBLIC,
+      targets,
+    );
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (isPublic === 'identify-caller' && SAFE_METHODS.has(request.method)) {
+      request.auth = (await this.authenticate(request)) ?? undefined;
+      return true;
+    }
+    if (isPublic) return true;
+
     const auth = await this.authenticate(request);
     if (!auth)
       throw new UnauthorizedException('Sign in, or send an API token as Authorization: Bearer');

@@ -1,11 +1,15 @@
 import { Check, Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import { Media } from '../media/media.entity';
 
-export const USER_ROLES = ['admin', 'editor'] as const;
+/**
+ * `contributor`: writes drafts and submits them for review; `editor`: publishes and runs blogs;
+ * `admin`: also manages users.
+ */
+export const USER_ROLES = ['admin', 'editor', 'contributor'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 @Entity('users')
-@Check(`"role" IN ('admin', 'editor')`)
+@Check(`"role" IN ('admin', 'editor', 'contributor')`)
 export class User {
   @PrimaryGeneratedColumn()
   id!: number;

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { Public } from '../auth/public.decorator';
+import { Roles } from '../auth/roles.decorator';
 import { BlogView, toBlogView } from './blog-view';
 import { BlogsService } from './blogs.service';
 import { CreateBlogDto } from './dto/create-blog.dto';
@@ -19,6 +20,7 @@ export class BlogsController {
     return { blogs: (await this.blogsService.list()).map(toBlogView) };
   }
 
+  @Roles('admin', 'editor')
   @Post()
   async create(@Body() dto: CreateBlogDto): Promise<{ blog: BlogView }> {
     return { blog: toBlogView(await this.blogsService.create(dto)) };
@@ -30,6 +32,7 @@ export class BlogsController {
     return { blog: toBlogView(await this.blogsService.findBySlug(slug)) };
   }
 
+  @Roles('admin', 'editor')
   @Patch(':slug')
   async update(
     @Param('slug') slug: string,

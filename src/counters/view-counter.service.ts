@@ -70,7 +70,8 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
     if (postIds.length === 0) return;
     const entries = await this.posts.find({
       select: { id: true },
-      where: { blogId, id: In(postIds) },
+      // Only what readers can see: a draft's id is no secret to count, nor to leak.
+      where: { blogId, id: In(postIds), status: 'published' },
     });
     const ids = entries.map((entry) => entry.id);
     await this.count(readerId, ids);
@@ -106,7 +107,7 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
       }
       return manager.find(Post, {
         select: { id: true, blogId: true, views: true },
-        where: { id: In([...increments.keys()]) },
+        where: { id: In([...increments.keys()]), status: 'published' },
       });
     });
     const countsByBlog = new Map<number, Record<string, number>>();

@@ -25,6 +25,8 @@ function sqliteOptions(databasePath: string): DataSourceOptions {
     database: databasePath,
     entities,
     migrations: migrationsOf('sqlite'),
+    // Each in its own transaction: a table rebuild runs outside one (see the Drafts migration).
+    migrationsTransactionMode: 'each',
     synchronize: false,
     // WAL lets readers (streams replaying the log) run while a write commits.
     enableWAL: true,

@@ -10,7 +10,7 @@ const MIGRATIONS_LOCK = 0x4c424d49_47524154n;
  */
 export async function runPendingMigrations(dataSource: DataSource): Promise<void> {
   if (dataSource.options.type !== 'postgres') {
-    await dataSource.runMigrations({ transaction: 'all' });
+    await dataSource.runMigrations();
     return;
   }
   const lockHolder = dataSource.createQueryRunner();

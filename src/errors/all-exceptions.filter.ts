@@ -35,6 +35,7 @@ const CLIENT_ERROR_MESSAGES: Record<string, string> = {
 const STATUS_OF_DOMAIN_ERROR: Record<DomainErrorCode, HttpStatus> = {
   'invalid-input': HttpStatus.BAD_REQUEST,
   'wrong-credentials': HttpStatus.UNAUTHORIZED,
+  'sign-in-required': HttpStatus.UNAUTHORIZED,
   forbidden: HttpStatus.FORBIDDEN,
   'not-found': HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,

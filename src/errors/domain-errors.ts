@@ -6,6 +6,7 @@
 export type DomainErrorCode =
   | 'invalid-input'
   | 'wrong-credentials'
+  | 'sign-in-required'
   | 'forbidden'
   | 'not-found'
   | 'conflict'
@@ -36,6 +37,11 @@ export class InvalidInputError extends DomainError {
 /** An email and password, or a current password, that do not match the account. */
 export class WrongCredentialsError extends DomainError {
   readonly code = 'wrong-credentials';
+}
+
+/** Something only a signed-in user may see, asked for without signing in. */
+export class SignInRequiredError extends DomainError {
+  readonly code = 'sign-in-required';
 }
 
 /** Something the caller may not do: their role, or a one-time link already spent. */

@@ -6,11 +6,17 @@ import type { NewEvent } from './events';
 import { LogEvent } from './log-event.entity';
 import { LogFeed, newestEventId } from './log-feed';
 
-/** What a unit of work of EventLog.commit() changed, and the event that reports it. */
-export interface ChangeWithEvent<C> {
+/**
+ * What a unit of work of EventLog.commit() changed, and the event that reports it; null for a
+ * change readers are not told of (a draft's).
+ */
+export interface ChangeWithEvent<C, E extends NewEvent | null = NewEvent | null> {
   change: C;
-  event: NewEvent;
+  event: E;
 }
+
+/** The id of the event committed, or null when there was none. */
+type EventIdOf<E> = E extends null ? null : number;
 
 /** The durable event log (outbox): written with each change, read by streams. */
 @Injectable()
@@ -28,13 +34,14 @@ export class EventLog {
    * committed events. A crash between commit and publish loses nothing: a reader's next
    * resume reads it from the log.
    */
-  async commit<C>(
-    work: (manager: EntityManager) => Promise<ChangeWithEvent<C>>,
-  ): Promise<{ change: C; eventId: number }> {
+  async commit<C, E extends NewEvent | null>(
+    work: (manager: EntityManager) => Promise<ChangeWithEvent<C, E>>,
+  ): Promise<{ change: C; eventId: EventIdOf<E> }> {
     let appended = false;
     const { change, logged } = await this.transactions
       .run(async (manager) => {
-        const { change, event } = await work(manager);
+        const { change, event }: ChangeWithEvent<C> = await work(manager);
+        if (!event) return { change, logged: null };
         const logged = await this.append(manager, event);
         appended = true;
         return { change, logged };
@@ -45,8 +52,9 @@ export class EventLog {
         if (appended) void this.feed.catchUp();
         throw error;
       });
+    if (!logged) return { change, eventId: null as EventIdOf<E> };
     await this.feed.committed(logged);
-    return { change, eventId: logged.id };
+    return { change, eventId: logged.id as EventIdOf<E> };
   }
 
   /** The id of the newest event of the whole log, 0 when it is empty. */

@@ -25,6 +25,14 @@ export interface PostView {
   author: Byline;
   /** Another user the entry is credited to, or null. */
   credit: Byline | null;
+  /** Readers only ever get `published` entries; the others are the editors' (see posts/). */
+  status: 'published' | 'draft' | 'scheduled';
+  /** When a scheduled entry is published, else null. */
+  publishAt: string | null;
+  /** When a draft was submitted for review, else null. */
+  submittedAt: string | null;
+  /** The note of the editor who sent a draft back, else null. */
+  reviewNote: string | null;
   pinned: boolean;
   keyEvent: boolean;
   createdAt: string;

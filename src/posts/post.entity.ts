@@ -10,10 +10,19 @@ import {
 import { User } from '../auth/user.entity';
 import { Blog } from '../blogs/blog.entity';
 
-/** One entry of a live blog. Deleting an entry removes its row; the event log keeps the history. */
+export const POST_STATUSES = ['published', 'draft', 'scheduled'] as const;
+export type PostStatus = (typeof POST_STATUSES)[number];
+
+/**
+ * One entry of a live blog. Deleting an entry removes its row; the event log keeps the history.
+ * Only `published` entries reach readers; drafts and scheduled ones are the editors' alone.
+ */
 @Entity('posts')
 @Index('IDX_posts_blog_newest', ['blogId', 'id'])
+@Index('IDX_posts_due', ['publishAt'], { where: `"status" = 'scheduled'` })
 @Check(`"version" >= 1`)
+@Check(`"status" IN ('published', 'draft', 'scheduled')`)
+@Check(`("status" = 'scheduled') = ("publishAt" IS NOT NULL)`)
 export class Post {
   @PrimaryGeneratedColumn()
   id!: number;
@@ -52,6 +61,21 @@ export class Post {
   /** `body` rendered and sanitized once, at write time. */
   @Column({ type: 'text' })
   html!: string;
+
+  @Column({ type: 'varchar', length: 10, default: 'published' })
+  status!: PostStatus;
+
+  /** When a scheduled entry is published; set exactly while the status is `scheduled`. */
+  @Column({ type: Date, nullable: true })
+  publishAt!: Date | null;
+
+  /** When its author asked for the draft to be reviewed; null while not in the review queue. */
+  @Column({ type: Date, nullable: true })
+  submittedAt!: Date | null;
+
+  /** What the editor who sent a draft back wrote to its author. */
+  @Column({ type: 'varchar', length: 1000, nullable: true })
+  reviewNote!: string | null;
 
   @Column({ type: 'boolean', default: false })
   pinned!: boolean;

@@ -16,10 +16,14 @@ import { Audited } from '../auth/audit-log.interceptor';
 export class PostsController {
   constructor(private readonly postsService: PostsService) {}
 
-  @Public()
+  @Public({ identifyCaller: true })
   @Get()
-  list(@Param('slug') slug: string, @Query() query: ListPostsQuery): Promise<PostPage> {
-    return this.postsService.list(slug, query);
+  list(
+    @Param('slug') slug: string,
+    @Query() query: ListPostsQuery,
+    @CurrentUser() viewer: User | undefined,
+  ): Promise<PostPage> {
+    return this.postsService.list(slug, query, viewer);
   }
 
   @Post()
@@ -36,12 +40,17 @@ export class PostsController {
     @Param('slug') slug: string,
     @IdParam() id: number,
     @Body() dto: UpdatePostDto,
+    @CurrentUser() user: User,
   ): Promise<PostWrite> {
-    return this.postsService.update(slug, id, dto);
+    return this.postsService.update(slug, id, dto, user);
   }
 
   @Delete(':id')
-  remove(@Param('slug') slug: string, @IdParam() id: number): Promise<{ eventId: number }> {
-    return this.postsService.remove(slug, id);
+  remove(
+    @Param('slug') slug: string,
+    @IdParam() id: number,
+    @CurrentUser() user: User,
+  ): Promise<{ eventId: number | null }> {
+    return this.postsService.remove(slug, id, user);
   }
 }

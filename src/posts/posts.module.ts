@@ -8,11 +8,12 @@ import { Post } from './post.entity';
 import { PostsController } from './posts.controller';
 import { PreviewController } from './preview.controller';
 import { PostsService } from './posts.service';
+import { ScheduledPublisher } from './scheduled-publisher';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Post]), BlogsModule, EventLogModule, MediaModule],
   controllers: [PostsController, PreviewController],
-  providers: [PostsService, EntryRenderer],
+  providers: [PostsService, EntryRenderer, ScheduledPublisher],
   exports: [PostsService],
 })
 export class PostsModule {}

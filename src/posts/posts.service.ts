@@ -5,18 +5,46 @@ import { User } from '../auth/user.entity';
 import { BlogsService } from '../blogs/blogs.service';
 import { insertRow } from '../database/plain-rows';
 import { forUpdate } from '../database/row-locks';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors/domain-errors';
+import {
+  ConflictError,
+  InvalidInputError,
+  NotFoundError,
+  SignInRequiredError,
+} from '../errors/domain-errors';
 import { EventLog } from '../event-log/event-log.service';
-import { entryDeleted, entryPublished, entryUpdated, PostView } from '../event-log/events';
+import {
+  entryDeleted,
+  entryPublished,
+  entryUpdated,
+  NewEvent,
+  PostView,
+} from '../event-log/events';
 import { CreatePostDto } from './dto/create-post.dto';
 import { ListPostsQuery } from './dto/list-posts.query';
 import { UpdatePostDto } from './dto/update-post.dto';
 import { EntryRenderer } from './entry-renderer';
-import { Post } from './post.entity';
+import {
+  checkRemoval,
+  isContributor,
+  StateChange,
+  stateAfterChange,
+  stateOfNewEntry,
+} from './editorial-rules';
+import { Post, PostStatus } from './post.entity';
 import { toPostView } from './post-view';
 
 /** The fields a PATCH may change. */
-const CHANGEABLE = ['title', 'body', 'creditId', 'pinned', 'keyEvent'] as const;
+const CHANGEABLE = [
+  'title',
+  'body',
+  'creditId',
+  'status',
+  'publishAt',
+  'submitted',
+  'reviewNote',
+  'pinned',
+  'keyEvent',
+] as const;
 
 export interface PostPage {
   posts: PostView[];
@@ -31,9 +59,10 @@ export interface BlogActivity {
 /** Loaded with every entry: its bylines and their pictures. */
 const BYLINES = { author: { avatar: true }, credit: { avatar: true } } as const;
 
+/** An entry written, and the id of the event readers got; null when they got none (a draft's). */
 export interface PostWrite {
   post: PostView;
-  eventId: number;
+  eventId: number | null;
 }
 
 @Injectable()
@@ -45,37 +74,60 @@ export class PostsService {
     private readonly entryRenderer: EntryRenderer,
   ) {}
 
-  /** A blog's entries, newest first, with the event id a stream should resume after. */
-  async list(slug: string, query: ListPostsQuery): Promise<PostPage> {
+  /**
+   * A blog's entries, newest first, with the event id a stream should resume after. Drafts and
+   * scheduled entries only for a signed-in `viewer`; a contributor sees only their own.
+   */
+  async list(slug: string, query: ListPostsQuery, viewer: User | undefined): Promise<PostPage> {
+    if (query.status !== 'published' && !viewer) {
+      throw new SignInRequiredError(`Sign in to see ${query.status} entries`);
+    }
     const blog = await this.blogsService.findBySlug(slug);
     // Read the cursor before the entries: an entry committed in between is then both in the
     // page and replayed (the client upserts it), never in neither.
     const lastEventId = await this.eventLog.newestId();
-    const posts = await this.page(blog.id, query);
+    const ownOnly = query.status !== 'published' && viewer && isContributor(viewer);
+    const posts = await this.page(blog.id, { ...query, authorId: ownOnly ? viewer.id : undefined });
     return { posts, lastEventId };
   }
 
-  /** Entries newest first; only older than `before`, or with the `pinned`/`keyEvent` given. */
+  /**
+   * Entries newest first; only older than `before`, or with the `pinned`/`keyEvent`/`authorId`
+   * given; published ones unless another `status` is asked for.
+   */
   async page(
     blogId: number,
-    options: { before?: number; limit?: number; pinned?: boolean; keyEvent?: boolean },
+    options: {
+      before?: number;
+      limit?: number;
+      pinned?: boolean;
+      keyEvent?: boolean;
+      status?: PostStatus;
+      authorId?: number;
+    },
   ): Promise<PostView[]> {
     const posts = await this.posts.find({
       where: {
         blogId,
+        status: options.status ?? 'published',
+        ...(options.authorId === undefined ? {} : { authorId: options.authorId }),
         ...(options.before ? { id: LessThan(options.before) } : {}),
         ...(options.pinned === undefined ? {} : { pinned: options.pinned }),
         ...(options.keyEvent === undefined ? {} : { keyEvent: options.keyEvent }),
       },
       relations: BYLINES,
-      order: { id: 'DESC' },
+      // Scheduled ones in the order they will appear.
+      order: options.status === 'scheduled' ? { publishAt: 'ASC', id: 'ASC' } : { id: 'DESC' },
       take: options.limit,
     });
     return posts.map(toPostView);
   }
 
-  async findOne(blogId: number, postId: number): Promise<PostView> {
-    return toPostView(await this.findInBlog(this.posts.manager, blogId, postId, false));
+  /** A published entry, as readers see it. */
+  async findPublished(blogId: number, postId: number): Promise<PostView> {
+    const post = await this.findInBlog(this.posts.manager, blogId, postId, false);
+    if (post.status !== 'published') throw new NotFoundError(`No entry ${postId} in this blog`);
+    return toPostView(post);
   }
 
   /** How many entries each blog has and when it got the latest, by blog id. */
@@ -85,6 +137,7 @@ export class PostsService {
       .select('post.blogId', 'blogId')
       .addSelect('COUNT(*)', 'entries')
       .addSelect('MAX(post.createdAt)', 'latest')
+      .where('post.status = :status', { status: 'published' })
       .groupBy('post.blogId')
       .getRawMany<{ blogId: number; entries: number | string; latest: unknown }>();
     // Raw rows skip TypeORM's hydration: the driver reads the date as it stores it (text on
@@ -107,6 +160,7 @@ export class PostsService {
     if (blog.status === 'ended') {
       throw new ConflictError(`The blog "${blog.slug}" has ended and takes no new entries`);
     }
+    const state = stateOfNewEntry(author, stateChangeOf(dto));
     const html = await this.entryRenderer.render(dto.body, blog.id);
     const credit = dto.creditId ? await this.creditedUser(dto.creditId, author.id) : null;
     // The signed-in user comes without their picture; most have none.
@@ -118,6 +172,9 @@ export class PostsService {
         authorId: author.id,
         title: dto.title || null,
         creditId: credit?.id ?? null,
+        ...state,
+        submittedAt: dto.submitted ? now : null,
+        reviewNote: null,
         body: dto.body,
         html,
         pinned: dto.pinned ?? false,
@@ -131,12 +188,18 @@ export class PostsService {
       post.author = byline ?? author;
       post.credit = credit;
       const view = toPostView(post);
-      return { change: view, event: entryPublished(view) };
+      return { change: view, event: state.status === 'published' ? entryPublished(view) : null };
     });
     return { post: change, eventId };
   }
 
-  async update(slug: string, postId: number, dto: UpdatePostDto): Promise<PostWrite> {
+  /**
+   * Changes an entry. What readers are told follows its status before and after: an edit of a
+   * published entry is an `update`; publishing a draft or scheduled entry a `post` (it gets a
+   * new id, its place among the published ones: see publish()); taking a published entry back
+   * a `delete`; anything that stays unpublished nothing.
+   */
+  async update(slug: string, postId: number, dto: UpdatePostDto, user: User): Promise<PostWrite> {
     if (CHANGEABLE.every((field) => dto[field] === undefined)) {
       throw new InvalidInputError(`Give at least one of ${CHANGEABLE.join(', ')}`);
     }
@@ -150,6 +213,8 @@ export class PostsService {
           };
     const { change, eventId } = await this.eventLog.commit(async (manager) => {
       const post = await this.findInBlog(manager, blog.id, postId);
+      const wasPublished = post.status === 'published';
+      const state = stateAfterChange(user, post, stateChangeOf(dto));
       const credit =
         dto.creditId === undefined
           ? post.credit
@@ -168,23 +233,102 @@ export class PostsService {
       post.creditId = credit?.id ?? null;
       post.pinned = dto.pinned ?? post.pinned;
       post.keyEvent = dto.keyEvent ?? post.keyEvent;
+      Object.assign(post, state);
+      if (state.status !== 'draft') {
+        post.submittedAt = null;
+        post.reviewNote = null;
+      } else if (dto.submitted !== undefined) {
+        post.submittedAt = dto.submitted ? new Date() : null;
+        // A note goes with sending back; submitting again means it was heeded.
+        post.reviewNote = dto.submitted ? null : (dto.reviewNote ?? null);
+      }
       post.version += 1;
       post.updatedAt = new Date();
+      if (state.status === 'published' && !wasPublished) return this.publish(manager, post);
       await manager.save(post);
       const view = toPostView(post);
-      return { change: view, event: entryUpdated(view) };
+      if (!wasPublished) return { change: view, event: null };
+      return {
+        change: view,
+        event: state.status === 'published' ? entryUpdated(view) : entryDeleted(blog.id, post.id),
+      };
     });
     return { post: change, eventId };
   }
 
-  async remove(slug: string, postId: number): Promise<{ eventId: number }> {
+  /**
+   * Publishes the scheduled entries that are due, one transaction each, until none is; each
+   * exactly once, even with several processes at it (see dueEntry). Answers how many.
+   */
+  async publishDue(): Promise<number> {
+    for (let published = 0; ; published++) {
+      const { change: done } = await this.eventLog.commit(async (manager) => {
+        const due = await this.dueEntry(manager);
+        return due ? this.publish(manager, due) : { change: null, event: null };
+      });
+      if (!done) return published;
+    }
+  }
+
+  /** Deletes an entry; readers are told only if it was published. */
+  async remove(slug: string, postId: number, user: User): Promise<{ eventId: number | null }> {
     const blog = await this.blogsService.findBySlug(slug);
     const { eventId } = await this.eventLog.commit(async (manager) => {
       const post = await this.findInBlog(manager, blog.id, postId);
+      checkRemoval(user, post);
       await manager.delete(Post, { id: post.id });
-      return { change: undefined, event: entryDeleted(blog.id, post.id) };
+      const event = post.status === 'published' ? entryDeleted(blog.id, post.id) : null;
+      return { change: undefined, event };
     });
     return { eventId };
+  }
+
+  /**
+   * Publishes an unpublished entry in `manager`'s transaction. It is written anew, with the next
+   * id and the time of now: entries are ordered by id, so it appears on top, where readers look
+   * for what is new, not where it was drafted. Its row under the old id goes.
+   */
+  private async publish(
+    manager: EntityManager,
+    entry: Post,
+  ): Promise<{ change: PostView; event: NewEvent }> {
+    await manager.delete(Post, { id: entry.id });
+    const now = new Date();
+    const { author, credit, ...fields } = entry;
+    const post = manager.create(Post, {
+      ...fields,
+      id: undefined,
+      status: 'published',
+      publishAt: null,
+      submittedAt: null,
+      reviewNote: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    post.id = await insertRow(manager, Post, post);
+    Object.assign(post, { author, credit });
+    const view = toPostView(post);
+    return { change: view, event: entryPublished(view) };
+  }
+
+  /**
+   * The scheduled entry due first, locked for this transaction. On PostgreSQL another process
+   * skips a row locked so (SKIP LOCKED) and once this one commits the row is gone: each due
+   * entry is published by one process, once. SQLite has one process.
+   */
+  private async dueEntry(manager: EntityManager): Promise<Post | null> {
+    const query = manager
+      .createQueryBuilder(Post, 'post')
+      .where('post.status = :status', { status: 'scheduled' })
+      .andWhere('post.publishAt <= :now', { now: new Date() })
+      .orderBy('post.publishAt', 'ASC')
+      .addOrderBy('post.id', 'ASC')
+      .limit(1);
+    if (manager.connection.options.type === 'postgres') {
+      query.setLock('pessimistic_write').setOnLocked('skip_locked');
+    }
+    const found = await query.getOne();
+    return found && this.findInBlog(manager, found.blogId, found.id);
   }
 
   /** An active user other than the entry's author, with their picture; else a 400. */
@@ -220,4 +364,14 @@ export class PostsService {
     if (!post) throw new NotFoundError(`No entry ${postId} in this blog`);
     return post;
   }
+}
+
+/** The state a write asks for, publishAt read as a time. */
+function stateChangeOf(dto: CreatePostDto | UpdatePostDto): StateChange {
+  return {
+    status: dto.status,
+    publishAt: dto.publishAt === undefined ? undefined : new Date(dto.publishAt),
+    submitted: dto.submitted,
+    reviewNote: 'reviewNote' in dto ? dto.reviewNote : undefined,
+  };
 }

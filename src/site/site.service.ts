@@ -114,7 +114,7 @@ export class SiteService {
 
   async permalink(slug: string, postId: number): Promise<PermalinkPage> {
     const blog = await this.blogsService.findBySlug(slug);
-    const post = await this.postsService.findOne(blog.id, postId);
+    const post = await this.postsService.findPublished(blog.id, postId);
     const title = post.title ? `${post.title} · ${blog.title}` : `${blog.title}: entry ${post.id}`;
     return { title, blog: toBlogView(blog), post };
   }

@@ -15,6 +15,7 @@ const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? val
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NOT_BLANK = /\S/;
 const ONE_LINE = /^[^\r\n\u2028\u2029]*$/;
+const MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /**
  * A field that may be left out. Unlike class-validator's IsOptional, null is not "left out":
@@ -69,6 +70,35 @@ export function CreditId() {
     ValidateIf((_object, value) => value !== undefined && value !== null),
     IsInt({ message: '$property must be a user id (a positive integer) or null' }),
     Min(1, { message: '$property must be a user id (a positive integer) or null' }),
+  );
+}
+
+/** A moment as ISO 8601 with its offset (`2026-05-30T19:45:00Z`, `…+02:00`), never local time. */
+export function Moment() {
+  return applyDecorators(
+    Optional(),
+    IsString(),
+    Matches(MOMENT, {
+      message: '$property must be a time like 2026-05-30T19:45:00Z (ISO 8601, with Z or an offset)',
+    }),
+    ValidateBy({
+      name: 'isRealMoment',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && isRealMoment(value),
+        defaultMessage: () => '$property is not a real time',
+      },
+    }),
+  );
+}
+
+/** A time that exists: Date.parse takes February 31 for March 3, this does not. */
+function isRealMoment(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return (
+    !Number.isNaN(Date.parse(value)) &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day
   );
 }
 

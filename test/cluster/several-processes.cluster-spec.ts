@@ -185,6 +185,39 @@ describe('Several processes on one PostgreSQL and one Redis', () => {
     expect(entryIds(onC)).toEqual(published);
   });
 
+  it('should publish entries scheduled for one moment once each, with three processes polling', async () => {
+    const slug = await newBlog(a);
+    const [onA, onB] = await Promise.all([follow(a, slug), follow(b, slug)]);
+    const publishAt = new Date(Date.now() + 2000).toISOString();
+    const bodies = Array.from({ length: 12 }, (_, i) => `Result from district ${i + 1}`);
+    for (const body of bodies) {
+      await request(c.url)
+        .post(`/api/blogs/${slug}/posts`)
+        .auth(token, { type: 'bearer' })
+        .send({ body, status: 'scheduled', publishAt })
+        .expect(201);
+    }
+    await Promise.all([onA.waitForEntryEvents(12), onB.waitForEntryEvents(12)]);
+    const { rows } = await database.connected((client) =>
+      client.query<{ status: string; entries: number }>(
+        `SELECT p."status", COUNT(*)::int AS "entries" FROM "posts" p
+           JOIN "blogs" b ON b."id" = p."blogId" WHERE b."slug" = $1 GROUP BY p."status"`,
+        [slug],
+      ),
+    );
+    const newest = await newestEventId(slug);
+    onA.close();
+    onB.close();
+
+    expect(rows).toEqual([{ status: 'published', entries: 12 }]);
+    for (const reader of [onA, onB]) {
+      const published = reader.entryEvents.map((event) => JSON.parse(event.data).post.body);
+      expect(reader.entryEvents.every((event) => event.event === 'post')).toBe(true);
+      expect([...published].sort()).toEqual([...bodies].sort());
+      expect(Math.max(...entryIds(reader))).toBe(newest);
+    }
+  });
+
   it('should resume a reader on C from the cursor it got on A', async () => {
     const slug = await newBlog(a);
     const onA = await follow(a, slug);

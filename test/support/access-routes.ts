@@ -10,7 +10,8 @@ import type { TestApp } from './test-app';
  */
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-export type Access = 'public' | 'signed-in' | 'admin';
+/** `editor`: editors and admins, not contributors. */
+export type Access = 'public' | 'signed-in' | 'editor' | 'admin';
 
 /** What one request to a route sends, besides the caller's credentials. */
 export interface RouteRequest {
@@ -126,7 +127,7 @@ export const ROUTES: Route[] = [
   {
     method: 'POST',
     path: '/api/blogs',
-    access: 'signed-in',
+    access: 'editor',
     request: () => ({ path: '/api/blogs', json: { title: `Blog ${unique()}` } }),
     allowed: { status: 201 },
   },
@@ -140,7 +141,7 @@ export const ROUTES: Route[] = [
   {
     method: 'PATCH',
     path: '/api/blogs/:slug',
-    access: 'signed-in',
+    access: 'editor',
     request: (w) => ({ path: `/api/blogs/${w.blog.slug}`, json: { description: unique() } }),
     allowed: { status: 200 },
   },
@@ -161,7 +162,7 @@ export const ROUTES: Route[] = [
   {
     method: 'PATCH',
     path: '/api/blogs/:slug/posts/:id',
-    access: 'signed-in',
+    access: 'editor',
     request: (w) => ({
       path: `/api/blogs/${w.blog.slug}/posts/${w.post.id}`,
       json: { body: unique() },
@@ -171,7 +172,7 @@ export const ROUTES: Route[] = [
   {
     method: 'DELETE',
     path: '/api/blogs/:slug/posts/:id',
-    access: 'signed-in',
+    access: 'editor',
     request: async (w) => {
       const { post } = await publishPost(w.testApp, w.apiTokens.admin, w.blog.slug);
       return { path: `/api/blogs/${w.blog.slug}/posts/${post.id}` };
@@ -340,14 +341,14 @@ export const ROUTES: Route[] = [
   {
     method: 'POST',
     path: '/admin/blogs',
-    access: 'signed-in',
+    access: 'editor',
     request: () => ({ path: '/admin/blogs', form: { title: `Form blog ${unique()}` } }),
     allowed: { status: 303 },
   },
   {
     method: 'POST',
     path: '/admin/blogs/:slug/status',
-    access: 'signed-in',
+    access: 'editor',
     request: (w) => ({ path: `/admin/blogs/${w.blog.slug}/status`, form: { status: 'live' } }),
     allowed: { status: 303, location: '/admin' },
   },

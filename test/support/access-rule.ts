@@ -38,8 +38,10 @@ export const CALLERS: Caller[] = [
     signInsNeeded: () => 0,
     credentials: () => Promise.resolve({}),
   },
+  sessionCaller('contributor'),
   sessionCaller('editor'),
   sessionCaller('admin'),
+  tokenCaller('contributor'),
   tokenCaller('editor'),
   tokenCaller('admin'),
   {
@@ -92,7 +94,9 @@ export type Outcome =
  * The rule. Public routes answer everyone alike. Otherwise someone must be signed in: the
  * API answers 401, the admin pages send a browser to the sign-in form. The admin UI is for
  * people, signed in with a session: an API token (made for scripts) does not open it
- * (admin-page.ts: "Admin pages are only reached with a session"). Users pages are for admins.
+ * (admin-page.ts: "Admin pages are only reached with a session"). Users pages are for admins;
+ * running blogs and changing others' entries for editors and admins (a contributor's own
+ * drafts: drafts.e2e-spec.ts).
  */
 export function outcomeFor(route: Route, caller: Caller): Outcome {
   if (route.access === 'public') return { kind: 'allowed', ...route.allowed };
@@ -102,6 +106,7 @@ export function outcomeFor(route: Route, caller: Caller): Outcome {
       : { kind: 'not signed in' };
   if (isAdminUi(route) && caller.as.by === 'token') return { kind: 'session only' };
   if (route.access === 'admin' && caller.as.role !== 'admin') return { kind: 'wrong role' };
+  if (route.access === 'editor' && caller.as.role === 'contributor') return { kind: 'wrong role' };
   return { kind: 'allowed', ...route.allowed };
 }
 

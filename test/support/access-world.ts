@@ -46,7 +46,7 @@ export class AccessWorld {
   private dataDir?: string;
   private signIns = 0;
   users!: Record<
-    'editor' | 'admin' | 'removedAdmin' | 'lapsed' | 'target' | 'signInTarget',
+    'editor' | 'admin' | 'contributor' | 'removedAdmin' | 'lapsed' | 'target' | 'signInTarget',
     TestUser
   >;
   entities!: Record<Role, User>;
@@ -73,15 +73,22 @@ export class AccessWorld {
     this.users = {
       editor: await createUser(t, { name: 'Eddie Editor' }),
       admin: await createUser(t, { role: 'admin', name: 'Ada Admin' }),
+      contributor: await createUser(t, { role: 'contributor', name: 'Cy Contributor' }),
       removedAdmin: await createUser(t, { role: 'admin', name: 'Rex Removed' }),
       lapsed: await createUser(t, { name: 'Lee Lapsed' }),
       target: await createUser(t, { name: 'Tia Target' }),
       signInTarget: await createUser(t, { name: 'Sam Signin' }),
     };
-    this.entities = { editor: await this.entity('editor'), admin: await this.entity('admin') };
+    this.entities = {
+      editor: await this.entity('editor'),
+      admin: await this.entity('admin'),
+      contributor: await this.entity('contributor'),
+    };
     this.apiTokens = {
       editor: (await this.tokensService.create(this.entities.editor, 'editor script')).secret,
       admin: (await this.tokensService.create(this.entities.admin, 'admin script')).secret,
+      contributor: (await this.tokensService.create(this.entities.contributor, 'contributor'))
+        .secret,
     };
     this.blog = await createBlog(t, this.apiTokens.admin, { title: 'Access fixture' });
     this.post = (await publishPost(t, this.apiTokens.admin, this.blog.slug)).post as { id: number };

@@ -11,7 +11,7 @@ export class InviteUserDto {
   @RequiredText(100)
   name!: string;
 
-  @IsIn(USER_ROLES, { message: 'role must be admin or editor' })
+  @IsIn(USER_ROLES, { message: 'role must be admin, editor or contributor' })
   role!: UserRole;
 
   @NewPassword()
@@ -44,6 +44,6 @@ export class ChangeOwnPasswordDto {
 }
 
 export class ChangeRoleDto {
-  @IsIn(USER_ROLES, { message: 'role must be admin or editor' })
+  @IsIn(USER_ROLES, { message: 'role must be admin, editor or contributor' })
   role!: UserRole;
 }

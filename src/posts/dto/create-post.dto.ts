@@ -1,5 +1,12 @@
-import { IsBoolean } from 'class-validator';
-import { CreditId, MarkdownText, Optional, TitleText } from '../../validation/text.decorators';
+import { IsBoolean, IsIn } from 'class-validator';
+import {
+  CreditId,
+  MarkdownText,
+  Moment,
+  Optional,
+  TitleText,
+} from '../../validation/text.decorators';
+import { POST_STATUSES, type PostStatus } from '../post.entity';
 
 /** Long enough for a long-read entry, short enough that rendering it stays instant. */
 export const POST_BODY_MAX_LENGTH = 20_000;
@@ -18,6 +25,20 @@ export class CreatePostDto {
   /** A user of this site the entry is credited to; null for none. */
   @CreditId()
   creditId?: number | null;
+
+  /** `published` (the default; a contributor's default is `draft`), `draft` or `scheduled`. */
+  @Optional()
+  @IsIn(POST_STATUSES, { message: 'status must be published, draft or scheduled' })
+  status?: PostStatus;
+
+  /** When a scheduled entry is published. */
+  @Moment()
+  publishAt?: string;
+
+  /** A draft handed to the editors' review queue. */
+  @Optional()
+  @IsBoolean()
+  submitted?: boolean;
 
   @Optional()
   @IsBoolean()

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { POST_STATUSES, type PostStatus } from '../post.entity';
 import { parsePositiveInt } from '../../validation/id-param.pipe';
 
 // Anything but a plain positive integer stays as given, and fails IsInt with a clear message.
@@ -27,4 +28,9 @@ export class ListPostsQuery {
   @Transform(toBoolean)
   @IsBoolean({ message: 'keyEvent must be true or false' })
   keyEvent?: boolean;
+
+  /** `draft` or `scheduled` lists what readers do not see: signed in only. */
+  @IsOptional()
+  @IsIn(POST_STATUSES, { message: 'status must be published, draft or scheduled' })
+  status: PostStatus = 'published';
 }

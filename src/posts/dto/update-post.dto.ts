@@ -1,5 +1,13 @@
-import { IsBoolean, IsInt, Min } from 'class-validator';
-import { CreditId, MarkdownText, Optional, TitleText } from '../../validation/text.decorators';
+import { IsBoolean, IsIn, IsInt, Min } from 'class-validator';
+import {
+  CreditId,
+  MarkdownText,
+  Moment,
+  Optional,
+  OptionalText,
+  TitleText,
+} from '../../validation/text.decorators';
+import { POST_STATUSES, type PostStatus } from '../post.entity';
 import { POST_BODY_MAX_LENGTH, POST_TITLE_MAX_LENGTH } from './create-post.dto';
 
 export class UpdatePostDto {
@@ -13,6 +21,26 @@ export class UpdatePostDto {
   @Optional()
   @MarkdownText(POST_BODY_MAX_LENGTH)
   body?: string;
+
+  /**
+   * `published` publishes a draft or scheduled entry (readers get a `post`); `draft` takes a
+   * published entry back (readers get a `delete`) or unschedules one; `scheduled` with publishAt.
+   */
+  @Optional()
+  @IsIn(POST_STATUSES, { message: 'status must be published, draft or scheduled' })
+  status?: PostStatus;
+
+  @Moment()
+  publishAt?: string;
+
+  /** true hands a draft to the review queue; false takes it out (with reviewNote: sends it back). */
+  @Optional()
+  @IsBoolean()
+  submitted?: boolean;
+
+  /** The editor's note to the author of a draft sent back. */
+  @OptionalText(1000)
+  reviewNote?: string;
 
   @Optional()
   @IsBoolean()
