@@ -11,6 +11,7 @@ const SUITES_ON_POSTGRES = [
   'auth',
   'blogs',
   'bylines',
+  'drafts',
   'health',
   'key-events',
   'media',

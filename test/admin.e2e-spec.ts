@@ -206,7 +206,7 @@ describe('Admin pages', () => {
       }).expect(400);
       for (const field of ['invite-email-error', 'invite-name-error', 'invite-password-error'])
         expect(invalid.text).toContain(field);
-      expect(invalid.text).toContain('role must be admin or editor');
+      expect(invalid.text).toContain('role must be admin, editor or contributor');
     });
 
     it('should change roles but never leave the blog without an admin', async () => {

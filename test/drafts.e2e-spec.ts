@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { ViewCounter } from '../src/counters/view-counter.service';
+import { PostsService } from '../src/posts/posts.service';
 import {
   createApiToken,
   createBlog,
@@ -267,6 +268,30 @@ describe('Drafts, scheduled entries and the review queue', () => {
     }
   });
 
+  it('should publish nothing into an ended blog: no draft by hand (409), no scheduled entry when due', async () => {
+    const waiting = await draft();
+    const publishAt = new Date(Date.now() + 500);
+    await write(editorToken, 'post', posts(), {
+      body: 'Due after the end',
+      status: 'scheduled',
+      publishAt: publishAt.toISOString(),
+    }).expect(201);
+    await write(editorToken, 'patch', `/api/blogs/${slug}`, { status: 'ended' }).expect(200);
+
+    const refused = await write(editorToken, 'patch', `${posts()}/${waiting.id}`, {
+      status: 'published',
+    }).expect(409);
+    expect(refused.body.message).toBe(`The blog "${slug}" has ended and takes no new entries`);
+    await clockPast(publishAt);
+    await expect(testApp.app.get(PostsService).publishDue()).resolves.toBe(0);
+    expect((await listed('scheduled')).map((post) => post.body)).toEqual(['Due after the end']);
+    expect((await publicIds()).api).toEqual([]);
+
+    // Restarted, the blog takes it at once.
+    await write(editorToken, 'patch', `/api/blogs/${slug}`, { status: 'live' }).expect(200);
+    await expect(testApp.app.get(PostsService).publishDue()).resolves.toBe(1);
+  });
+
   it('should list drafts and scheduled entries to signed-in users only', async () => {
     await draft();
     const response = await api().get(`${posts()}?status=draft`).expect(401);
@@ -363,27 +388,27 @@ describe('Drafts, scheduled entries and the review queue', () => {
         [
           "edit a colleague's draft",
           write(contributorToken, 'patch', `${posts()}/${colleagueDraft.id}`, { body: 'mine now' }),
-          'Contributors may change only their own unpublished entries',
+          'Contributors may change only their own drafts',
         ],
         [
           "edit an editor's draft",
           write(contributorToken, 'patch', `${posts()}/${editorsDraft.id}`, { body: 'mine now' }),
-          'Contributors may change only their own unpublished entries',
+          'Contributors may change only their own drafts',
         ],
         [
           'edit a published entry',
           write(contributorToken, 'patch', `${posts()}/${published.id}`, { body: 'mine now' }),
-          'Contributors may change only their own unpublished entries',
+          'Contributors may change only their own drafts',
         ],
         [
           'delete a published entry',
           write(contributorToken, 'delete', `${posts()}/${published.id}`),
-          'Contributors may delete only their own unpublished entries',
+          'Contributors may delete only their own drafts',
         ],
         [
           "delete a colleague's draft",
           write(contributorToken, 'delete', `${posts()}/${colleagueDraft.id}`),
-          'Contributors may delete only their own unpublished entries',
+          'Contributors may delete only their own drafts',
         ],
         [
           'create a blog',

@@ -1,26 +1,31 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { keepIdCounter, withForeignKeysOff } from '../../src/database/sqlite-table-rebuild';
 
 /**
  * Drafts, scheduled entries and the review queue (posts.status, publishAt, submittedAt,
  * reviewNote) and the contributor role.
  *
  * SQLite changes a CHECK only by rebuilding the table, and dropping "users" or "posts" with
- * foreign keys enforced would cascade to sessions, tokens and entries. So this migration runs
- * outside the runner's transaction: foreign keys off, the rebuilds in a transaction of its own,
- * checked with foreign_key_check before the commit (SQLite's own recipe, "ALTER TABLE", 7).
+ * foreign keys enforced would cascade to sessions, tokens and entries. TypeORM turns them off
+ * for a run but not for a revert, so this migration does it itself, outside the runner's
+ * transaction (the pragma does nothing inside one): the rebuilds in a transaction of its own,
+ * checked with foreign_key_check before the commit (see sqlite-table-rebuild.ts). A revert
+ * deletes drafts and scheduled entries, and is refused while contributors exist: making them
+ * editors would give them rights no one gave them.
  */
 export class Drafts1796525681219 implements MigrationInterface {
   name = 'Drafts1796525681219';
   transaction = false;
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await this.rebuild(queryRunner, async () => {
+    await withForeignKeysOff(queryRunner, async () => {
       await queryRunner.query(
-        `CREATE TABLE "new_users" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "email" varchar(254) NOT NULL, "name" varchar(100) NOT NULL, "role" varchar(10) NOT NULL, "passwordHash" varchar(255) NOT NULL, "createdAt" datetime NOT NULL, "removedAt" datetime, "avatarId" integer, CONSTRAINT "UQ_97672ac88f789774dd47f7c8be3" UNIQUE ("email"), CONSTRAINT "CHK_c169c7f893b4dceb709211a89c" CHECK ("role" IN ('admin', 'editor', 'contributor')), CONSTRAINT "FK_3e1f52ec904aed992472f2be147" FOREIGN KEY ("avatarId") REFERENCES "media" ("id") ON DELETE SET NULL ON UPDATE NO ACTION)`,
+        `CREATE TABLE "new_users" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "email" varchar(254) NOT NULL, "name" varchar(100) NOT NULL, "role" varchar(20) NOT NULL, "passwordHash" varchar(255) NOT NULL, "createdAt" datetime NOT NULL, "removedAt" datetime, "avatarId" integer, CONSTRAINT "UQ_97672ac88f789774dd47f7c8be3" UNIQUE ("email"), CONSTRAINT "CHK_c169c7f893b4dceb709211a89c" CHECK ("role" IN ('admin', 'editor', 'contributor')), CONSTRAINT "FK_3e1f52ec904aed992472f2be147" FOREIGN KEY ("avatarId") REFERENCES "media" ("id") ON DELETE SET NULL ON UPDATE NO ACTION)`,
       );
       await queryRunner.query(
         `INSERT INTO "new_users" ("id", "email", "name", "role", "passwordHash", "createdAt", "removedAt", "avatarId") SELECT "id", "email", "name", "role", "passwordHash", "createdAt", "removedAt", "avatarId" FROM "users"`,
       );
+      await keepIdCounter(queryRunner, 'users', 'new_users');
       await queryRunner.query(`DROP TABLE "users"`);
       await queryRunner.query(`ALTER TABLE "new_users" RENAME TO "users"`);
       await queryRunner.query(
@@ -29,6 +34,7 @@ export class Drafts1796525681219 implements MigrationInterface {
       await queryRunner.query(
         `INSERT INTO "new_posts" ("id", "blogId", "authorId", "body", "html", "pinned", "keyEvent", "version", "createdAt", "updatedAt", "views", "title", "creditId") SELECT "id", "blogId", "authorId", "body", "html", "pinned", "keyEvent", "version", "createdAt", "updatedAt", "views", "title", "creditId" FROM "posts"`,
       );
+      await keepIdCounter(queryRunner, 'posts', 'new_posts');
       await queryRunner.query(`DROP TABLE "posts"`);
       await queryRunner.query(`ALTER TABLE "new_posts" RENAME TO "posts"`);
       await queryRunner.query(`CREATE INDEX "IDX_posts_blog_newest" ON "posts" ("blogId", "id") `);
@@ -42,13 +48,14 @@ export class Drafts1796525681219 implements MigrationInterface {
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
-    await this.rebuild(queryRunner, async () => {
+    await withForeignKeysOff(queryRunner, async () => {
+      await refuseWithContributors(queryRunner);
       await queryRunner.query(`DELETE FROM "posts" WHERE "status" <> 'published'`);
-      await queryRunner.query(`UPDATE "users" SET "role" = 'editor' WHERE "role" = 'contributor'`);
       await queryRunner.query(
         `CREATE TABLE "new_users" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "email" varchar(254) NOT NULL, "name" varchar(100) NOT NULL, "role" varchar(10) NOT NULL, "passwordHash" varchar(255) NOT NULL, "createdAt" datetime NOT NULL, "removedAt" datetime, "avatarId" integer, CONSTRAINT "UQ_97672ac88f789774dd47f7c8be3" UNIQUE ("email"), CONSTRAINT "CHK_c4d7211236e6c650ac14f4c727" CHECK ("role" IN ('admin', 'editor')), CONSTRAINT "FK_3e1f52ec904aed992472f2be147" FOREIGN KEY ("avatarId") REFERENCES "media" ("id") ON DELETE SET NULL ON UPDATE NO ACTION)`,
       );
       await queryRunner.query(`INSERT INTO "new_users" SELECT * FROM "users"`);
+      await keepIdCounter(queryRunner, 'users', 'new_users');
       await queryRunner.query(`DROP TABLE "users"`);
       await queryRunner.query(`ALTER TABLE "new_users" RENAME TO "users"`);
       await queryRunner.query(
@@ -57,6 +64,7 @@ export class Drafts1796525681219 implements MigrationInterface {
       await queryRunner.query(
         `INSERT INTO "new_posts" SELECT "id", "blogId", "authorId", "body", "html", "pinned", "keyEvent", "version", "createdAt", "updatedAt", "views", "title", "creditId" FROM "posts"`,
       );
+      await keepIdCounter(queryRunner, 'posts', 'new_posts');
       await queryRunner.query(`DROP TABLE "posts"`);
       await queryRunner.query(`ALTER TABLE "new_posts" RENAME TO "posts"`);
       await queryRunner.query(`CREATE INDEX "IDX_posts_blog_newest" ON "posts" ("blogId", "id") `);
@@ -65,23 +73,13 @@ export class Drafts1796525681219 implements MigrationInterface {
       );
     });
   }
+}
 
-  /** Runs `work` with foreign keys off, in a transaction that commits only if they all hold. */
-  private async rebuild(queryRunner: QueryRunner, work: () => Promise<void>): Promise<void> {
-    await queryRunner.query('PRAGMA foreign_keys = OFF');
-    try {
-      await queryRunner.startTransaction();
-      try {
-        await work();
-        const broken = (await queryRunner.query('PRAGMA foreign_key_check')) as unknown[];
-        if (broken.length > 0) throw new Error(`Foreign keys broken: ${JSON.stringify(broken)}`);
-        await queryRunner.commitTransaction();
-      } catch (error) {
-        await queryRunner.rollbackTransaction();
-        throw error;
-      }
-    } finally {
-      await queryRunner.query('PRAGMA foreign_keys = ON');
-    }
+async function refuseWithContributors(queryRunner: QueryRunner): Promise<void> {
+  const [{ contributors }] = (await queryRunner.query(
+    `SELECT COUNT(*) AS "contributors" FROM "users" WHERE "role" = 'contributor'`,
+  )) as Array<{ contributors: number }>;
+  if (Number(contributors) > 0) {
+    throw new Error(`Change the role of the ${contributors} contributors before reverting`);
   }
 }

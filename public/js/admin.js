@@ -3,12 +3,15 @@
 // Edit, Pin, Key event and Delete. Talks to the JSON API with the session's CSRF token.
 import { followStream } from './blog-stream.js';
 import { EntryLists, entryId, keepTimesTicking } from './entry-lists.js';
+import { EditorialLists } from './editorial-lists.js';
 import { PhotoUploads } from './photo-uploads.js';
 import './video-embeds.js';
 
 const stream = document.getElementById('stream');
 const postsUrl = stream.dataset.postsUrl;
 const csrfToken = stream.dataset.csrfToken;
+/** Contributors change only their own drafts: published entries get no controls. */
+const isContributor = stream.dataset.role === 'contributor';
 
 async function api(method, url, body) {
   const response = await fetch(url, {
@@ -51,6 +54,7 @@ function button(label, action, className = 'button small') {
 
 /** Adds the editor's controls to an entry element (server-rendered or live). */
 function withControls(article) {
+  if (isContributor) return article;
   const pinned = article.classList.contains('is-pinned');
   const keyEvent = article.classList.contains('is-key-event');
   const actions = document.createElement('div');
@@ -72,6 +76,13 @@ function withControls(article) {
 class ComposerEntries extends EntryLists {
   /** Entries changed by someone else while being edited here: applied when the edit ends. */
   changedWhileEditing = new Map();
+  /** Called for each entry published: it may have been a draft or scheduled one of the lists. */
+  onPublished = () => {};
+
+  applyPost(post) {
+    super.applyPost(post);
+    this.onPublished(post);
+  }
 
   render(post) {
     const article = withControls(super.render(post));
@@ -159,12 +170,23 @@ function creditChoice(article) {
   if (!credit) return null;
   credit.removeAttribute('id');
   credit.setAttribute('aria-label', 'Credit');
-  const creditId = article.dataset.creditId ?? '';
-  if (creditId && !credit.querySelector(`option[value="${creditId}"]`)) {
-    credit.append(new Option(article.querySelector('.entry-credit-name').textContent, creditId));
-  }
-  credit.value = creditId;
+  const creditId = article.dataset.creditId;
+  selectCredit(
+    credit,
+    creditId
+      ? { id: creditId, name: article.querySelector('.entry-credit-name').textContent }
+      : null,
+  );
   return credit;
+}
+
+/** Sets a credit list to `person` (or nobody), adding them if the list leaves them out. */
+function selectCredit(select, person) {
+  const value = person ? String(person.id) : '';
+  if (value && !select.querySelector(`option[value="${value}"]`)) {
+    select.append(new Option(person.name, value));
+  }
+  select.value = value;
 }
 
 /** Edits an entry in place, saved with the version it started from. */
@@ -271,7 +293,7 @@ if (composer) {
   const credit = document.getElementById('composer-credit');
   const pinned = document.getElementById('composer-pinned');
   const keyEvent = document.getElementById('composer-key-event');
-  const publish = document.getElementById('composer-publish');
+  const editorial = document.getElementById('editorial');
   const error = document.getElementById('composer-error');
   const preview = document.getElementById('composer-preview');
   const previewPlaceholder = preview.innerHTML;
@@ -312,8 +334,89 @@ if (composer) {
     }
   });
 
+  const actions = composer.querySelector('.composer-actions');
+  const publishAt = document.getElementById('composer-publish-at');
+  const editingBanner = document.getElementById('composer-editing');
+  /** The unpublished entry loaded into the composer, if any: saving changes it. */
+  let editing = null;
+
+  // Scheduling needs the browser's time zone, so only with this script (see composer.hbs).
+  const schedule = document.getElementById('composer-schedule');
+  if (schedule) schedule.hidden = false;
+
+  function clearComposer() {
+    editing = null;
+    editingBanner.hidden = true;
+    title.value = '';
+    textarea.value = '';
+    credit.value = '';
+    pinned.checked = false;
+    keyEvent.checked = false;
+    if (publishAt) publishAt.value = '';
+    error.hidden = true;
+    clearTimeout(previewTimer);
+    previewed = '';
+    preview.innerHTML = previewPlaceholder;
+    photos.clear();
+  }
+
+  /** A time for datetime-local: the entry's, in the browser's zone. */
+  function localTime(iso) {
+    const date = new Date(iso);
+    return new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  }
+
+  function edit(post) {
+    editing = post;
+    title.value = post.title ?? '';
+    textarea.value = post.body;
+    selectCredit(credit, post.credit);
+    pinned.checked = post.pinned;
+    keyEvent.checked = post.keyEvent;
+    if (publishAt) publishAt.value = post.publishAt ? localTime(post.publishAt) : '';
+    document.getElementById('composer-editing-what').textContent =
+      post.status === 'scheduled' ? 'a scheduled entry' : `a draft by ${post.author.name}`;
+    editingBanner.hidden = false;
+    void showPreview();
+    composer.scrollIntoView({ behavior: 'smooth', block: 'start' });
+    textarea.focus();
+  }
+
+  document.getElementById('composer-editing-cancel').addEventListener('click', clearComposer);
+
+  const editorialLists = new EditorialLists(editorial, {
+    postsUrl,
+    api,
+    isContributor,
+    onEdit: edit,
+    onPublished: (post) => entries.applyPost(post),
+    onError: (answer) => {
+      error.hidden = false;
+      error.textContent = messageOf(answer, 'Could not change the entry');
+    },
+  });
+  entries.onPublished = () => void editorialLists.refresh();
+
+  /** What the button pressed asks for; Ctrl/Cmd+Enter is Publish, or Save draft for a contributor. */
+  function stateFor(intent) {
+    switch (intent) {
+      case 'draft':
+        return { status: 'draft' };
+      case 'submit':
+        return { status: 'draft', submitted: true };
+      case 'schedule': {
+        const time = publishAt.value ? new Date(publishAt.value) : null;
+        if (!time || Number.isNaN(time.getTime())) return null;
+        return { status: 'scheduled', publishAt: time.toISOString() };
+      }
+      default:
+        return { status: 'published' };
+    }
+  }
+
   composer.addEventListener('submit', async (event) => {
     event.preventDefault();
+    const intent = event.submitter?.dataset.intent ?? (isContributor ? 'draft' : 'publish');
     if (textarea.value.trim() === '') {
       error.hidden = false;
       error.textContent = 'Write something first.';
@@ -326,31 +429,42 @@ if (composer) {
       error.textContent = photoProblem;
       return;
     }
-    publish.disabled = true;
-    const { ok, answer } = await api('POST', postsUrl, {
+    const state = stateFor(intent);
+    if (!state) {
+      error.hidden = false;
+      error.textContent = 'Choose the date and time to publish it at.';
+      publishAt.focus();
+      return;
+    }
+    const fields = {
       title: title.value,
       body: textarea.value,
-      ...(credit.value ? { creditId: Number(credit.value) } : {}),
       pinned: pinned.checked,
       keyEvent: keyEvent.checked,
-    });
-    publish.disabled = false;
+      ...state,
+    };
+    const chosenCredit = credit.value ? Number(credit.value) : null;
+    for (const control of actions.querySelectorAll('button')) control.disabled = true;
+    const { ok, answer } = editing
+      ? await api('PATCH', `${postsUrl}/${editing.id}`, {
+          ...fields,
+          creditId: chosenCredit,
+          // Changed meanwhile (its author saving it again, say): a 409 rather than overwritten.
+          version: editing.version,
+        })
+      : await api('POST', postsUrl, {
+          ...fields,
+          ...(chosenCredit ? { creditId: chosenCredit } : {}),
+        });
+    for (const control of actions.querySelectorAll('button')) control.disabled = false;
     if (ok) {
       // The text is cleared only once the entry is saved: a failed publish loses nothing.
-      title.value = '';
-      textarea.value = '';
-      credit.value = '';
-      pinned.checked = false;
-      keyEvent.checked = false;
-      error.hidden = true;
-      clearTimeout(previewTimer);
-      previewed = '';
-      preview.innerHTML = previewPlaceholder;
-      photos.clear();
-      entries.applyPost(answer.post);
+      clearComposer();
+      if (answer.post.status === 'published') entries.applyPost(answer.post);
+      await editorialLists.refresh();
     } else {
       error.hidden = false;
-      error.textContent = messageOf(answer, 'Could not publish the entry');
+      error.textContent = messageOf(answer, 'Could not save the entry');
     }
     textarea.focus();
   });

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { User } from '../auth/user.entity';
+import { forUpdate } from '../database/row-locks';
 import { Transactions } from '../database/transactions';
 import { InvalidInputError } from '../errors/domain-errors';
 import { AVATAR, processImage } from '../media/image-processing';
@@ -23,7 +24,7 @@ export class AccountService {
   }
 
   async rename(user: User, name: string): Promise<User> {
-    await this.users.update(user.id, { name });
+    await this.transactions.run((manager) => manager.update(User, user.id, { name }));
     return this.find(user);
   }
 
@@ -32,7 +33,7 @@ export class AccountService {
     if (!file) throw new InvalidInputError('Attach the image as the multipart field "file"');
     const image = await processImage(file, AVATAR);
     await this.transactions.run(async (manager) => {
-      const { avatarId: old } = await manager.findOneByOrFail(User, { id: user.id });
+      const old = await this.lockedAvatarId(manager, user);
       const avatar = await this.mediaService.store(manager, file, image, {
         blogId: null,
         uploader: user,
@@ -46,11 +47,20 @@ export class AccountService {
 
   async removeAvatar(user: User): Promise<User> {
     await this.transactions.run(async (manager) => {
-      const { avatarId } = await manager.findOneByOrFail(User, { id: user.id });
+      const avatarId = await this.lockedAvatarId(manager, user);
       if (avatarId === null) return;
       await manager.update(User, user.id, { avatarId: null });
       await manager.delete(Media, { id: avatarId });
     });
     return this.find(user);
+  }
+
+  /** The user's avatar, their row locked: two uploads at once replace one after the other. */
+  private async lockedAvatarId(manager: EntityManager, user: User): Promise<number | null> {
+    const { avatarId } = await manager.findOneOrFail(User, {
+      where: { id: user.id },
+      lock: forUpdate(manager, User),
+    });
+    return avatarId;
   }
 }

@@ -102,6 +102,9 @@ export class AdminController {
       body: body.body,
       // "" is "nobody"; anything else not a number fails the id's own check.
       creditId: body.creditId ? Number(body.creditId) : undefined,
+      // The button pressed: "Save draft" sends status=draft, "Submit for review" submitted=true.
+      status: body.status || undefined,
+      submitted: body.submitted === 'true' ? true : undefined,
       pinned: body.pinned === 'true',
       keyEvent: body.keyEvent === 'true',
     };
@@ -109,10 +112,12 @@ export class AdminController {
       'title',
       'body',
       'creditId',
+      'status',
+      'submitted',
       'pinned',
       'keyEvent',
     ]);
-    const problem = errors.title ?? errors.body ?? errors.creditId;
+    const problem = errors.title ?? errors.body ?? errors.creditId ?? errors.status;
     if (problem) throw new BadRequestException(problem);
     await this.postsService.create(slug, user, value);
     response.redirect(HttpStatus.SEE_OTHER, `/admin/blogs/${encodeURIComponent(slug)}`);
@@ -129,6 +134,7 @@ export class AdminController {
       ...adminPage(request, data.blog.title, 'blogs'),
       ...data,
       mediaMaxBytes: this.config.MEDIA_MAX_BYTES,
+      isContributor: request.auth!.user.role === 'contributor',
     });
   }
 

@@ -29,7 +29,7 @@ export class User {
   @JoinColumn({ name: 'avatarId' })
   avatar?: Media | null;
 
-  @Column({ type: 'varchar', length: 10 })
+  @Column({ type: 'varchar', length: 20 })
   role!: UserRole;
 
   @Column({ type: 'varchar', length: 255 })

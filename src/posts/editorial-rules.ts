@@ -5,7 +5,8 @@ import type { Post, PostStatus } from './post.entity';
 /**
  * Who may do what to an entry, and which states an entry may be in: the newsroom's rules in
  * one place. Editors and admins publish, schedule and unpublish any entry; a contributor
- * writes drafts, submits them for review, and changes only their own unpublished entries.
+ * writes drafts, submits them for review, and changes only their own drafts (an entry an
+ * editor has scheduled is out of their hands: it would go out unreviewed).
  */
 
 /** What a write asks of an entry's state. */
@@ -39,8 +40,8 @@ export function stateOfNewEntry(user: User, change: StateChange): EntryState {
 /** The state of `post` after `user` changes it; refuses what the rules do not allow. */
 export function stateAfterChange(user: User, post: Post, change: StateChange): EntryState {
   if (isContributor(user)) {
-    if (post.authorId !== user.id || post.status === 'published') {
-      throw new ForbiddenError('Contributors may change only their own unpublished entries');
+    if (post.authorId !== user.id || post.status !== 'draft') {
+      throw new ForbiddenError('Contributors may change only their own drafts');
     }
     if (change.status !== undefined && change.status !== 'draft') throw contributorsDraft();
     if (change.reviewNote !== undefined) {
@@ -55,8 +56,8 @@ export function stateAfterChange(user: User, post: Post, change: StateChange): E
 
 /** Refuses the deletion of `post` by `user` when the rules do not allow it. */
 export function checkRemoval(user: User, post: Post): void {
-  if (isContributor(user) && (post.authorId !== user.id || post.status === 'published')) {
-    throw new ForbiddenError('Contributors may delete only their own unpublished entries');
+  if (isContributor(user) && (post.authorId !== user.id || post.status !== 'draft')) {
+    throw new ForbiddenError('Contributors may delete only their own drafts');
   }
 }
 

@@ -157,9 +157,7 @@ export class PostsService {
 
   async create(slug: string, author: User, dto: CreatePostDto): Promise<PostWrite> {
     const blog = await this.blogsService.findBySlug(slug);
-    if (blog.status === 'ended') {
-      throw new ConflictError(`The blog "${blog.slug}" has ended and takes no new entries`);
-    }
+    if (blog.status === 'ended') throw endedBlog(blog.slug);
     const state = stateOfNewEntry(author, stateChangeOf(dto));
     const html = await this.entryRenderer.render(dto.body, blog.id);
     const credit = dto.creditId ? await this.creditedUser(dto.creditId, author.id) : null;
@@ -244,7 +242,10 @@ export class PostsService {
       }
       post.version += 1;
       post.updatedAt = new Date();
-      if (state.status === 'published' && !wasPublished) return this.publish(manager, post);
+      if (state.status === 'published' && !wasPublished) {
+        if (blog.status === 'ended') throw endedBlog(blog.slug);
+        return this.publish(manager, post);
+      }
       await manager.save(post);
       const view = toPostView(post);
       if (!wasPublished) return { change: view, event: null };
@@ -312,20 +313,22 @@ export class PostsService {
   }
 
   /**
-   * The scheduled entry due first, locked for this transaction. On PostgreSQL another process
+   * The scheduled entry due first, locked for this transaction; of a live blog only (an ended
+   * blog takes no new entries: its scheduled ones wait for it to be restarted). On PostgreSQL another process
    * skips a row locked so (SKIP LOCKED) and once this one commits the row is gone: each due
    * entry is published by one process, once. SQLite has one process.
    */
   private async dueEntry(manager: EntityManager): Promise<Post | null> {
     const query = manager
       .createQueryBuilder(Post, 'post')
+      .innerJoin('post.blog', 'blog', 'blog.status = :live', { live: 'live' })
       .where('post.status = :status', { status: 'scheduled' })
       .andWhere('post.publishAt <= :now', { now: new Date() })
       .orderBy('post.publishAt', 'ASC')
       .addOrderBy('post.id', 'ASC')
       .limit(1);
     if (manager.connection.options.type === 'postgres') {
-      query.setLock('pessimistic_write').setOnLocked('skip_locked');
+      query.setLock('pessimistic_write', undefined, ['post']).setOnLocked('skip_locked');
     }
     const found = await query.getOne();
     return found && this.findInBlog(manager, found.blogId, found.id);
@@ -374,4 +377,8 @@ function stateChangeOf(dto: CreatePostDto | UpdatePostDto): StateChange {
     submitted: dto.submitted,
     reviewNote: 'reviewNote' in dto ? dto.reviewNote : undefined,
   };
+}
+
+function endedBlog(slug: string): ConflictError {
+  return new ConflictError(`The blog "${slug}" has ended and takes no new entries`);
 }
