@@ -14,28 +14,34 @@ export const POST_BODY_MAX_LENGTH = 20_000;
 /** A headline, not a paragraph: it must fit a line of the key events list and a search result. */
 export const POST_TITLE_MAX_LENGTH = 200;
 
-export class CreatePostDto {
-  /** Empty means none. */
+/** An entry's status as a query or a body gives it. */
+export const PostStatusField = () =>
+  IsIn(POST_STATUSES, { message: 'status must be published, draft or scheduled' });
+
+/** What a new entry and a change of one may both say, each field optional. */
+export class EntryFields {
+  /** Empty means none (and removes the title in a change). */
   @TitleText(POST_TITLE_MAX_LENGTH)
   title?: string;
 
-  @MarkdownText(POST_BODY_MAX_LENGTH)
-  body!: string;
-
-  /** A user of this site the entry is credited to; null for none. */
+  /** A user of this site the entry is credited to; null for none (removes it in a change). */
   @CreditId()
   creditId?: number | null;
 
-  /** `published` (the default; a contributor's default is `draft`), `draft` or `scheduled`. */
+  /**
+   * `published` (a new entry's default, a contributor's is `draft`), `draft` or `scheduled`.
+   * In a change, `published` publishes a draft or scheduled entry (readers get a `post`) and
+   * `draft` takes a published entry back (readers get a `delete`) or unschedules one.
+   */
   @Optional()
-  @IsIn(POST_STATUSES, { message: 'status must be published, draft or scheduled' })
+  @PostStatusField()
   status?: PostStatus;
 
   /** When a scheduled entry is published. */
   @Moment()
   publishAt?: string;
 
-  /** A draft handed to the editors' review queue. */
+  /** true hands a draft to the review queue; false takes it out (with reviewNote: sends it back). */
   @Optional()
   @IsBoolean()
   submitted?: boolean;
@@ -47,4 +53,9 @@ export class CreatePostDto {
   @Optional()
   @IsBoolean()
   keyEvent?: boolean;
+}
+
+export class CreatePostDto extends EntryFields {
+  @MarkdownText(POST_BODY_MAX_LENGTH)
+  body!: string;
 }

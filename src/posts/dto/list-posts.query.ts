@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { POST_STATUSES, type PostStatus } from '../post.entity';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { PostStatus } from '../post.entity';
+import { PostStatusField } from './create-post.dto';
 import { parsePositiveInt } from '../../validation/id-param.pipe';
 
 // Anything but a plain positive integer stays as given, and fails IsInt with a clear message.
@@ -31,6 +32,6 @@ export class ListPostsQuery {
 
   /** `draft` or `scheduled` lists what readers do not see: signed in only. */
   @IsOptional()
-  @IsIn(POST_STATUSES, { message: 'status must be published, draft or scheduled' })
+  @PostStatusField()
   status: PostStatus = 'published';
 }
