@@ -39,4 +39,9 @@ export default tseslint.config(
     languageOptions: { sourceType: 'module', globals: globals.browser },
     rules: { eqeqeq: 'error' },
   },
+  {
+    // Loaded by other sites with a plain <script src>, so a classic script.
+    files: ['public/js/embed.js'],
+    languageOptions: { sourceType: 'script' },
+  },
 );

@@ -12,6 +12,7 @@ import type { AppConfig } from './config/app-config';
 import { readOrCreateSharedSessionSecret } from './config/session-secret';
 import { PROJECT_ROOT } from './project-root';
 import { ConnectionDrain } from './shutdown/connection-drain';
+import { EMBED_PAGE } from './site/embed-page';
 import { STATIC_PREFIX, StaticAssets } from './site/static-assets';
 import { configureViewEngine } from './site/view-engine';
 import { installStreamTransport } from './stream/sse-transport';
@@ -26,10 +27,19 @@ const YEAR_S = 365 * 24 * 60 * 60;
 /**
  * Security headers for every answer. Pages run only the scripts and styles of public/ (no
  * inline code, so an injected `<script>` or `onerror=` does nothing); entries may show
- * images from any HTTPS host, and frame only the privacy-enhanced video players.
+ * images from any HTTPS host, and frame only the privacy-enhanced video players. Who may
+ * frame a page is FRAME_ANCESTORS, but for the embed page, made to be framed: EMBED_ORIGINS.
  */
 function securityHeaders(config: AppConfig) {
-  const frameAncestors = config.FRAME_ANCESTORS.split(' ');
+  const pages = helmetFramedBy(config.FRAME_ANCESTORS.split(' '));
+  const embed = helmetFramedBy(
+    config.EMBED_ORIGINS === '*' ? ['*'] : ["'self'", ...config.EMBED_ORIGINS.split(' ')],
+  );
+  return (request: Request, response: Response, next: NextFunction) =>
+    (EMBED_PAGE.test(request.path) ? embed : pages)(request, response, next);
+}
+
+function helmetFramedBy(frameAncestors: string[]) {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,

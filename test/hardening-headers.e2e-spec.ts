@@ -49,9 +49,9 @@ function inspectPage(html: string): { blocked: string[]; assets: string[] } {
     if (element.name === 'link' && /stylesheet|icon/.test(element.attribs.rel ?? '')) {
       asset(element, element.attribs.href);
     }
-    if (element.name === 'base' || element.name === 'object' || element.name === 'embed') {
-      blocked.push(`<${element.name}>`);
-    }
+    // A <base> may only set the target of links (the embed page's `_top`), never their URL.
+    if (element.name === 'base' && 'href' in element.attribs) blocked.push('<base href>');
+    if (element.name === 'object' || element.name === 'embed') blocked.push(`<${element.name}>`);
   }
   return { blocked, assets };
 }
@@ -118,6 +118,16 @@ describe('Security hardening', () => {
         );
         for (const url of assets)
           expect(url).toBe(fingerprintedUrl(url.slice(8, url.indexOf('?'))));
+      });
+
+      it('should let any site frame the embed page, and only it, with the same strict policy', async () => {
+        const embed = await request(testApp.url).get(`/blogs/${slug}/embed`).accept('text/html');
+        expect(embed.status).toBe(200);
+        expectSecurityHeaders('embed page', embed.headers, ['*']);
+        expect(inspectPage(embed.text).blocked).toEqual([]);
+        const script = await request(testApp.url).get('/embed.js');
+        expect(script.status).toBe(200);
+        expectSecurityHeaders('embed.js', script.headers);
       });
 
       it('should send it with JSON answers, errors, redirects and files too', async () => {

@@ -4,6 +4,7 @@
 // keeps the "Key events" list.
 import { followStream } from './blog-stream.js';
 import { EntryLists, entryId, keepTimesTicking } from './entry-lists.js';
+import { framedReaderId } from './framed-reader-id.js';
 import { KeyEventsList } from './key-events.js';
 import './video-embeds.js';
 
@@ -152,6 +153,7 @@ function reportViews(stream) {
   const unreported = new Set();
   const visibleTimers = new Map();
   const viewsUrl = `/blogs/${encodeURIComponent(stream.dataset.blogSlug)}/views`;
+  const readerId = stream.dataset.embedded === 'true' ? framedReaderId() : undefined;
 
   function report() {
     if (unreported.size === 0) return;
@@ -161,7 +163,7 @@ function reportViews(stream) {
     fetch(viewsUrl, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ postIds }),
+      body: JSON.stringify({ postIds, readerId }),
       keepalive: true,
     })
       // Too many reports from this address, or a server hiccup: try again next time.

@@ -96,6 +96,9 @@ class TrustProxyIsValid implements ValidatorConstraintInterface {
 const FRAME_ANCESTORS =
   /^(?:'self'|'none'|https?:|https?:\/\/(?:\*\.)?[\w.-]+(?::(?:\d{1,5}|\*))?)(?: +(?:'self'|https?:|https?:\/\/(?:\*\.)?[\w.-]+(?::(?:\d{1,5}|\*))?))*$/;
 
+/** EMBED_ORIGINS: `*`, or origins (a leading `*.` for subdomains) separated by spaces. */
+const EMBED_ORIGINS = /^(?:\*|https?:\/\/(?:\*\.)?[\w.-]+(?::\d{1,5})?(?: +https?:\/\/(?:\*\.)?[\w.-]+(?::\d{1,5})?)*)$/;
+
 /** A configuration the server cannot start with; its message is one line naming the variable. */
 export class InvalidConfigError extends Error {}
 
@@ -164,6 +167,16 @@ export class AppConfig {
       "FRAME_ANCESTORS must be 'self', 'none' or origins such as https://example.com, separated by spaces",
   })
   FRAME_ANCESTORS = "'self'";
+
+  /**
+   * Who may frame the embed page (`/blogs/:slug/embed`). Any site by default: the page is
+   * read-only and runs on no session, so a frame cannot make it do anything.
+   */
+  @Matches(EMBED_ORIGINS, {
+    message:
+      'EMBED_ORIGINS must be * or origins such as https://news.example.com, separated by spaces',
+  })
+  EMBED_ORIGINS = '*';
 
   /**
    * Signs the session cookie; when not given, generated and kept next to the SQLite file, or

@@ -24,10 +24,10 @@ export class ViewsController {
     @Body() dto: ReportViewsDto,
     @Req() request: Request,
   ): Promise<void> {
-    const readerId = readReaderId(request);
+    const readerId = readReaderId(request) ?? dto.readerId;
     if (!readerId) {
       throw new BadRequestException(
-        'No reader cookie: views are counted for readers of the blog page',
+        'No reader cookie or readerId: views are counted for readers of the blog page',
       );
     }
     const blog = await this.blogsService.findBySlug(slug);

@@ -1,21 +1,25 @@
-import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { CountersModule } from '../counters/counters.module';
-import { readerCookie } from '../counters/reader-cookie';
+import { framedReaderCookie, readerCookie } from '../counters/reader-cookie';
 import { StreamModule } from '../stream/stream.module';
 import { BlogsModule } from '../blogs/blogs.module';
 import { EventLogModule } from '../event-log/event-log.module';
 import { PostsModule } from '../posts/posts.module';
+import { EmbedController } from './embed.controller';
 import { SiteController } from './site.controller';
 import { SiteService } from './site.service';
 
 @Module({
   imports: [BlogsModule, PostsModule, EventLogModule, StreamModule, CountersModule],
-  controllers: [SiteController],
+  controllers: [SiteController, EmbedController],
   providers: [SiteService],
   exports: [SiteService],
 })
 export class SiteModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(readerCookie).forRoutes(SiteController);
+    consumer
+      .apply(framedReaderCookie)
+      .forRoutes({ path: 'blogs/:slug/embed', method: RequestMethod.GET });
   }
 }

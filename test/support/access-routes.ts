@@ -263,6 +263,20 @@ export const ROUTES: Route[] = [
   },
   {
     method: 'GET',
+    path: '/blogs/:slug/embed',
+    access: 'public',
+    request: (w) => ({ path: `/blogs/${w.blog.slug}/embed`, accept: BROWSER_ACCEPT }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/embed.js',
+    access: 'public',
+    request: () => ({ path: '/embed.js' }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'GET',
     path: '/blogs/:slug/events',
     access: 'public',
     request: (w) => ({ path: `/blogs/${w.blog.slug}/events`, accept: 'text/event-stream' }),

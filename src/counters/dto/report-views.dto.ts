@@ -1,4 +1,5 @@
-import { ArrayMaxSize, IsArray, IsInt, Max, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { READER_ID } from '../reader-cookie';
 
 const ENTRY_IDS = 'postIds must hold entry ids (positive integers)';
 
@@ -10,4 +11,12 @@ export class ReportViewsDto {
   @Min(1, { each: true, message: ENTRY_IDS })
   @Max(Number.MAX_SAFE_INTEGER, { each: true, message: ENTRY_IDS })
   postIds!: number[];
+
+  /**
+   * The embed page's own reader id, for browsers that keep no cookie in a frame of another
+   * site; the reader cookie wins when there is one.
+   */
+  @IsOptional()
+  @Matches(READER_ID, { message: 'readerId must be 22 characters of A-Z, a-z, 0-9, _ and -' })
+  readerId?: string;
 }
