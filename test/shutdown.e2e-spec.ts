@@ -86,4 +86,17 @@ describe('A stopping server', () => {
       expect(heads[1]).toMatch(/^connection: close$/im);
     }
   });
+
+  it('should close a connection a browser opened ahead of need, which sent no request', async () => {
+    const { port } = new URL(testApp.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+
+    // Without closing it, Node keeps it until its headers timeout, a minute: past the test's.
+    await testApp.close();
+
+    await socketClosed;
+    expect(socket.destroyed).toBe(true);
+  });
 });
