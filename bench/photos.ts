@@ -13,19 +13,14 @@
  *
  *   npm run bench:photos    (= npm run build && ts-node bench/photos.ts)
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { EventSource } from 'eventsource';
 import sharp from 'sharp';
 import { launchBrowser } from '../test/support/browser';
-import { freePort } from './fanout/targets';
+import { median, startBuiltServer, table } from './built-server';
 
-const ADMIN = { email: 'bench@example.test', password: 'bench password' };
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const MIB = 2 ** 20;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A camera-like photo: noise over a gradient compresses about as badly as a real scene. */
 async function photo(width: number, height: number, sigma: number, seed: number): Promise<Buffer> {
@@ -43,81 +38,16 @@ async function photo(width: number, height: number, sigma: number, seed: number)
   return sharp(noise).jpeg({ quality: 90 }).withMetadata({ orientation: 1 }).toBuffer();
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 function memoryOf(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)![1]);
   return { rss: (kib('VmRSS') * 1024) / MIB, peak: (kib('VmHWM') * 1024) / MIB };
 }
 
-function table(rows: string[][]): void {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  for (const row of rows) {
-    console.log(`| ${row.map((cell, column) => cell.padEnd(widths[column])).join(' | ')} |`);
-  }
-  console.log();
-}
-
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'liveblog-bench-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['dist/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_PATH: join(dir, 'db.sqlite'),
-      LOG_LEVEL: 'warn',
-      API_WRITE_RATE_LIMIT: '1000000',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  const server = await startBuiltServer();
+  const { base, auth, call } = server;
   try {
-    const deadline = Date.now() + 30_000;
-    while (
-      !(await fetch(`${base}/health`).then(
-        (r) => r.ok,
-        () => false,
-      ))
-    ) {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error('server not ready');
-      await sleep(100);
-    }
-    const login = await fetch(`${base}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Origin: base },
-      body: JSON.stringify(ADMIN),
-    });
-    const session = String(login.headers.get('set-cookie')).split(';')[0];
-    const { csrfToken } = (await login.json()) as { csrfToken: string };
-    const made = await fetch(`${base}/api/tokens`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Cookie: session,
-        'X-CSRF-Token': csrfToken,
-        Origin: base,
-      },
-      body: JSON.stringify({ name: 'bench' }),
-    });
-    const auth = { Authorization: `Bearer ${((await made.json()) as { secret: string }).secret}` };
-    const call = async <T>(method: string, path: string, body: unknown): Promise<T> => {
-      const answer = await fetch(`${base}${path}`, {
-        method,
-        headers: { ...auth, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`);
-      return (await answer.json()) as T;
-    };
     const upload = async (slug: string, bytes: Buffer) => {
       const form = new FormData();
       form.append('alt', 'A photo from the bench');
@@ -138,7 +68,7 @@ async function main(): Promise<void> {
     });
     const phone = await photo(4032, 3024, 18, 1);
     console.log(`phone photo: 4032 x 3024, ${(phone.length / MIB).toFixed(1)} MiB`);
-    const before = memoryOf(server.pid!);
+    const before = memoryOf(server.pid);
     const reader = new EventSource(`${base}/blogs/${blog.slug}/events`);
     const posts: { id: number; html: string }[] = [];
     const arrivals: (() => void)[] = [];
@@ -181,9 +111,9 @@ async function main(): Promise<void> {
       phases.total.push(visible - started);
     }
     reader.close();
-    const afterOne = memoryOf(server.pid!);
+    const afterOne = memoryOf(server.pid);
     await Promise.all([0, 1, 2, 3].map(() => upload(blog.slug, phone)));
-    const afterFour = memoryOf(server.pid!);
+    const afterFour = memoryOf(server.pid);
     const decoded = (4032 * 3024 * 3) / MIB;
 
     console.log('\nUpload to visible, 5 MB phone photo (median of 5, ms):\n');
@@ -278,9 +208,7 @@ async function main(): Promise<void> {
     console.log('A reader page of 50 photos on a phone, scrolled to the end:\n');
     table(rows);
   } finally {
-    server.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
