@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Script } from 'node:vm';
 import request from 'supertest';
 import { createApiToken, createBlog, createUser, publishPost, signIn } from './support/factories';
 import { DomUtils, parseDocument } from './support/html-parser';
@@ -14,7 +15,8 @@ import { TestApp, TestAppPool } from './support/test-app';
 const READER_COOKIE = 'liveblog_reader';
 
 function setCookies(response: request.Response): string[] {
-  return [response.headers['set-cookie'] ?? []].flat() as string[];
+  const header: string | string[] = response.headers['set-cookie'] ?? [];
+  return [header].flat();
 }
 
 function frameAncestors(response: request.Response): string | undefined {
@@ -64,6 +66,37 @@ describe('Embedding a blog on other sites', () => {
       const scripts = byTag('script').map((e) => e.attribs.src);
       expect(scripts.some((src) => src.startsWith('/static/js/embed-frame.js?v='))).toBe(true);
       expect(scripts.some((src) => src.startsWith('/static/js/reader.js?v='))).toBe(true);
+    });
+
+    it('should read oldest first too, its order and paging links staying in the frame', async () => {
+      const { slug: longSlug } = await createBlog(testApp, token, { title: 'A long day' });
+      const ids: number[] = [];
+      for (let i = 0; i < 21; i++) ids.push((await publishPost(testApp, token, longSlug)).post.id);
+
+      const response = await request(testApp.url)
+        .get(`/blogs/${longSlug}/embed?order=oldest`)
+        .expect(200);
+
+      const document = parseDocument(response.text);
+      const entryIds = DomUtils.getElementsByTagName('article', document).map((e) => e.attribs.id);
+      expect(entryIds).toEqual(ids.slice(0, 20).map((id) => `post-${id}`));
+      const links = DomUtils.getElementsByTagName('a', document)
+        .filter((a) => /reading-order-link|button/.test(a.attribs.class ?? ''))
+        .map((a) => ({ href: a.attribs.href, target: a.attribs.target }));
+      expect(links).toEqual([
+        { href: `/blogs/${longSlug}/embed`, target: '_self' },
+        { href: `/blogs/${longSlug}/embed?order=oldest`, target: '_self' },
+        { href: `/blogs/${longSlug}/embed?order=oldest&after=${ids[19]}`, target: '_self' },
+      ]);
+      const next = await request(testApp.url)
+        .get(`/blogs/${longSlug}/embed?order=oldest&after=${ids[19]}`)
+        .expect(200);
+      expect(next.text).toContain(`id="post-${ids[20]}"`);
+      await request(testApp.url).get(`/blogs/${longSlug}/embed?order=sideways`).expect(400);
+
+      // The blog page's own links stay plain.
+      const page = await request(testApp.url).get(`/blogs/${longSlug}?order=oldest`).expect(200);
+      expect(page.text).toContain(`href="/blogs/${longSlug}?order=oldest&amp;after=${ids[19]}">`);
     });
 
     it('should be 404 for an unknown blog and 400 for a bad page cursor, like the blog page', async () => {
@@ -123,12 +156,13 @@ describe('Embedding a blog on other sites', () => {
       expect(response.headers['cross-origin-resource-policy']).toBe('cross-origin');
       expect(response.headers['set-cookie']).toBeUndefined();
       expect(response.text).toContain('liveblog:resize');
-      expect(() => new Function(response.text)).not.toThrow();
+      // A classic script that parses (compiled, not run).
+      expect(() => new Script(response.text)).not.toThrow();
     });
 
     it('should answer a repeated conditional request with 304 and no body', async () => {
       const first = await request(testApp.url).get('/embed.js').expect(200);
-      const etag = first.headers.etag as string;
+      const etag = first.headers.etag;
       expect(etag).toBeTruthy();
 
       const again = await request(testApp.url).get('/embed.js').set('If-None-Match', etag);

@@ -60,10 +60,14 @@ describe('Embeds', () => {
       expect(page).toContain(`<div class="entry-body">${html}</div>`);
       expect(innerHtmlOf(page, `post-${post.id}`)).toBe(DomUtils.getInnerHTML(parseDocument(html)));
     }
-    // The permalink has no script of its own but the one that plays videos.
-    expect(permalink.text.match(/<script\b[^>]*>/g)).toEqual([
+    // The permalink has no script of its own but those that play videos and share the entry.
+    // (Its JSON-LD is data, not a script to run: test/search-engines.e2e-spec.ts.)
+    expect(permalink.text.match(/<script\b(?! type="application\/ld\+json")[^>]*>/g)).toEqual([
       expect.stringMatching(
         /^<script type="module" src="\/static\/js\/video-embeds\.js\?v=[0-9a-f]{12}">$/,
+      ),
+      expect.stringMatching(
+        /^<script type="module" src="\/static\/js\/share-entry\.js\?v=[0-9a-f]{12}">$/,
       ),
     ]);
   });

@@ -18,7 +18,7 @@ const STATES = {
  * once.
  */
 export function followStream(stream, entries) {
-  const { streamUrl, postsUrl } = stream.dataset;
+  const { streamUrl } = stream.dataset;
   const connection = document.getElementById('connection');
   const readers = document.getElementById('readers');
   let lastEventId = Number(stream.dataset.lastEventId) || 0;
@@ -92,12 +92,7 @@ export function followStream(stream, entries) {
   async function reload() {
     source.close();
     try {
-      const response = await fetch(postsUrl, { headers: { Accept: 'application/json' } });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const page = await response.json();
-      // A page may reload more than the entries (the reader's key events) before resuming.
-      await entries.replaceAll(page.posts);
-      lastEventId = page.lastEventId;
+      lastEventId = await entries.reload();
       connect();
     } catch {
       retryLater();

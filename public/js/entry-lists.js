@@ -1,6 +1,7 @@
 // A blog's entries as the reader page and the composer show them, and how the stream's events
-// change them. The entries are in two lists, each newest first: pinned ones on top
-// (#pinned-entries), the others below (#entries).
+// change them. The entries are in two lists, each newest first (or oldest first, on a reader
+// page read from the start, data-order="oldest"): pinned ones on top (#pinned-entries), the
+// others below (#entries).
 //
 // An entry's markup has one source, views/partials/entry.hbs. The server renders it once more
 // for the script, into the stream element's data-entry-template, as an entry with every optional
@@ -29,6 +30,13 @@ function showByline(element, person) {
   else avatar.remove();
 }
 
+/** A page of the blog's entries from the JSON API: `{posts, lastEventId}`. */
+export async function fetchPosts(url) {
+  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response.json();
+}
+
 /** "just now", "5 min ago", "2 h ago · 14:05", then the date; the full time in its title. */
 export function showRelativeTime(time) {
   const date = new Date(time.dateTime);
@@ -50,7 +58,7 @@ export function keepTimesTicking(container) {
 }
 
 /**
- * The entry lists of a page. `applyPost`, `applyUpdate`, `applyDelete`, `replaceAll` (after a
+ * The entry lists of a page. `applyPost`, `applyUpdate`, `applyDelete`, `reload` (after a
  * reset) and `applyViews` take the stream's events; a page changes what happens to an entry by
  * overriding `render`, `defersChange`, `arrive` or `move`.
  */
@@ -58,6 +66,8 @@ export class EntryLists {
   constructor(stream) {
     this.pinnedList = stream.querySelector('#pinned-entries');
     this.entryList = stream.querySelector('#entries');
+    this.postsUrl = stream.dataset.postsUrl;
+    this.oldestFirst = stream.dataset.order === 'oldest';
     this.template = document.createElement('template');
     this.template.innerHTML = stream.dataset.entryTemplate;
   }
@@ -74,6 +84,17 @@ export class EntryLists {
 
   applyDelete(postId) {
     document.getElementById(`post-${postId}`)?.remove();
+  }
+
+  /**
+   * After a reset: the entries as the server has them now. Resolves to the id of the event to
+   * follow the stream from, once all the page reloads is in (the reader's key events too), so
+   * that no event applied meanwhile is overwritten.
+   */
+  async reload() {
+    const page = await fetchPosts(this.postsUrl);
+    await this.replaceAll(page.posts);
+    return page.lastEventId;
   }
 
   /** The entries to show instead of all those shown, as after a reset. */
@@ -119,10 +140,15 @@ export class EntryLists {
     return article;
   }
 
-  /** Puts an entry in its list, newest first: pinned ones in theirs, the others in the main one. */
+  /**
+   * Puts an entry in its list, in the page's order (newest first unless read from the start):
+   * pinned ones in theirs, the others in the main one.
+   */
   place(element, post) {
     const list = post.pinned ? this.pinnedList : this.entryList;
-    const next = [...list.children].find((child) => entryId(child) < post.id);
+    const next = [...list.children].find((child) =>
+      this.oldestFirst ? entryId(child) > post.id : entryId(child) < post.id,
+    );
     list.insertBefore(element, next || null);
   }
 

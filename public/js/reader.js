@@ -1,20 +1,43 @@
 // Liveblog reader page: keeps the page current from the blog's stream. The page is complete
 // without this script; it adds live entries, edits, deletions, the connection state, relative
-// times, a "new updates" button for readers scrolled down, older entries loaded in place, and
-// keeps the "Key events" list.
+// times, a "new updates" button for readers away from the newest entries, older (or, read from
+// the start, newer) entries loaded in place, the entries' Share buttons, and keeps the "Key
+// events" list.
 import { followStream } from './blog-stream.js';
-import { EntryLists, entryId, keepTimesTicking } from './entry-lists.js';
+import { EntryLists, entryId, fetchPosts, keepTimesTicking } from './entry-lists.js';
 import { framedReaderId } from './framed-reader-id.js';
-import { KeyEventsList } from './key-events.js';
+import { KeyEventsList, keyEventLabel } from './key-events.js';
+import { enableSharing } from './share-entry.js';
 import './video-embeds.js';
 
+const ENTRIES_PER_PAGE = 20;
+
+/** Entries a page read from the start reloads at a time after a reset: the API's most. */
+const RELOAD_PAGE = 100;
+
+/** Where "Load newer entries" goes on from: the `after` of its link. */
+function newerCursor(loadNewer) {
+  return Number(new URL(loadNewer.href).searchParams.get('after'));
+}
+
+function moveNewerCursor(loadNewer, after) {
+  const url = new URL(loadNewer.href);
+  url.searchParams.set('after', String(after));
+  loadNewer.href = url.href;
+}
+
 /**
- * The reader's entries: a new entry waits behind the "new updates" button while the reader is
- * scrolled down, is announced to screen readers, and an older page takes no new entries.
+ * The reader's entries: a new entry waits behind the "new updates" button while the newest
+ * entries are off screen (the reader scrolled down or, read from the start, up), is announced
+ * to screen readers, and an older page takes no new entries. Read from the start, the page
+ * takes new entries only once it has loaded all before them ("Load newer entries"): until then
+ * they come with the pages, so none is shown twice or out of order.
  */
 class ReaderEntries extends EntryLists {
-  /** New entries that arrived while the reader was scrolled down, behind the button. */
+  /** New entries that arrived while the newest entries were off screen, behind the button. */
   #held = [];
+  /** While a newer page loads, the stream's events meanwhile, to apply again once it is in. */
+  #duringLoad = null;
 
   constructor(stream, keyEvents) {
     super(stream);
@@ -23,27 +46,42 @@ class ReaderEntries extends EntryLists {
     this.isOlderPage = stream.dataset.olderPage === 'true';
     this.announcer = document.getElementById('announcer');
     this.newUpdates = document.getElementById('new-updates');
+    this.newUpdates.classList.toggle('is-below', this.oldestFirst);
     this.newUpdates.addEventListener('click', () => {
       this.#showHeld();
-      stream.scrollIntoView({ behavior: 'smooth', block: 'start' });
+      if (this.oldestFirst) {
+        this.entryList.lastElementChild?.scrollIntoView({ behavior: 'smooth', block: 'end' });
+      } else {
+        stream.scrollIntoView({ behavior: 'smooth', block: 'start' });
+      }
     });
     window.addEventListener(
       'scroll',
       () => {
-        if (this.#held.length > 0 && !this.#isScrolledDown()) this.#showHeld();
+        if (this.#held.length > 0 && !this.#isAwayFromNewest()) this.#showHeld();
       },
       { passive: true },
     );
   }
 
   applyPost(post) {
+    this.#duringLoad?.push(() => this.applyPost(post));
     super.applyPost(post);
     this.keyEvents.apply(post);
   }
 
   applyUpdate(post) {
+    this.#duringLoad?.push(() => this.applyUpdate(post));
     super.applyUpdate(post);
     this.keyEvents.apply(post);
+  }
+
+  /** As the server renders it, with its Share button working. */
+  render(post) {
+    const article = super.render(post);
+    article.querySelector('.share-label').textContent = keyEventLabel(post);
+    enableSharing(article);
+    return article;
   }
 
   arrive(element, post, isNew) {
@@ -56,9 +94,10 @@ class ReaderEntries extends EntryLists {
     // nothing, unless it pins the entry to the top.
     if (!isNew && !post.pinned) return;
     if (isNew && this.isOlderPage) return;
+    if (!post.pinned && this.#isBeyondLoaded(post.id)) return;
     document.getElementById('no-entries')?.remove();
     element.classList.add('is-new');
-    if (isNew && !post.pinned && this.#isScrolledDown()) {
+    if (isNew && !post.pinned && this.#isAwayFromNewest()) {
       this.#held.push({ post, element });
       this.#showNewUpdatesButton();
     } else {
@@ -67,11 +106,46 @@ class ReaderEntries extends EntryLists {
     if (isNew) this.#announce(post);
   }
 
+  /** Unpinned, an entry past the newer pages still to load leaves: it comes with them. */
+  move(shown, element, post) {
+    if (!post.pinned && this.#isBeyondLoaded(post.id)) shown.remove();
+    else super.move(shown, element, post);
+  }
+
   applyDelete(postId) {
+    this.#duringLoad?.push(() => this.applyDelete(postId));
     super.applyDelete(postId);
     this.keyEvents.remove(postId);
     this.#held = this.#held.filter((item) => item.post.id !== postId);
     this.#showNewUpdatesButton();
+  }
+
+  /**
+   * Read from the start, the page reloads what it showed: from its first entry up to the last
+   * it had loaded, or to the newest when it had them all. The stream resumes after the first
+   * request's event id: what changed while the others were read is replayed, and applied once.
+   */
+  async reload() {
+    if (!this.oldestFirst) return super.reload();
+    const loadNewer = document.getElementById('load-newer');
+    const loadedUpTo = loadNewer ? newerCursor(loadNewer) : Infinity;
+    const posts = [];
+    let lastEventId;
+    // A later page (`?order=oldest&after=…`) reloads from where it starts.
+    let after = Number(new URLSearchParams(window.location.search).get('after')) || 0;
+    let complete = false;
+    while (!complete && after < loadedUpTo) {
+      const from = after ? `&after=${after}` : '';
+      const page = await fetchPosts(`${this.postsUrl}?order=oldest&limit=${RELOAD_PAGE}${from}`);
+      lastEventId ??= page.lastEventId;
+      posts.push(...page.posts);
+      complete = page.posts.length < RELOAD_PAGE;
+      after = page.posts.at(-1)?.id ?? after;
+    }
+    if (complete) loadNewer?.parentElement.remove();
+    else moveNewerCursor(loadNewer, after);
+    await this.replaceAll(posts);
+    return lastEventId;
   }
 
   /**
@@ -98,8 +172,40 @@ class ReaderEntries extends EntryLists {
     }
   }
 
-  #isScrolledDown() {
-    return window.scrollY > this.stream.offsetTop + 40;
+  /** A newer page starts loading: the events that come meanwhile are kept to apply again. */
+  startLoadingNewer() {
+    this.#duringLoad = [];
+  }
+
+  /** Entries newer than those shown (read from the start), at the end of the main list. */
+  appendNewer(posts) {
+    for (const post of posts) {
+      if (!document.getElementById(`post-${post.id}`)) this.place(this.render(post), post);
+    }
+  }
+
+  /**
+   * The newer page is in: the events that came while it loaded are applied again. The page
+   * left out the new entries among them, as past what it had loaded, and its entries may have
+   * been read before a change; now each lands where it belongs (applying one twice does
+   * nothing more).
+   */
+  finishLoadingNewer() {
+    const events = this.#duringLoad ?? [];
+    this.#duringLoad = null;
+    for (const apply of events) apply();
+  }
+
+  /** Read from the start, with newer pages still to load: whether entry `id` is past them. */
+  #isBeyondLoaded(id) {
+    const loadNewer = document.getElementById('load-newer');
+    return loadNewer !== null && id > newerCursor(loadNewer);
+  }
+
+  /** Whether the newest entries are off screen: above the reader or, read from the start, below. */
+  #isAwayFromNewest() {
+    if (!this.oldestFirst) return window.scrollY > this.stream.offsetTop + 40;
+    return this.entryList.getBoundingClientRect().bottom > window.innerHeight + 40;
   }
 
   #announce(post) {
@@ -111,6 +217,12 @@ class ReaderEntries extends EntryLists {
     const count = this.#held.length;
     this.newUpdates.hidden = count === 0;
     this.newUpdates.textContent = count === 1 ? '1 new update' : `${count} new updates`;
+    if (this.oldestFirst) {
+      const arrow = document.createElement('span');
+      arrow.setAttribute('aria-hidden', 'true');
+      arrow.textContent = '↓';
+      this.newUpdates.prepend(arrow, ' ');
+    }
   }
 
   #showHeld() {
@@ -140,6 +252,37 @@ function loadOlderInPlace(stream, entries) {
       window.location.href = loadOlder.href;
     } finally {
       loadOlder.removeAttribute('aria-busy');
+    }
+  });
+}
+
+/**
+ * "Load newer entries" (read from the start) fetches them from the API into the page; the link
+ * is the fallback. Its `after` moves on with each page; with the last one it goes, and the page
+ * takes new entries live.
+ */
+function loadNewerInPlace(stream, entries) {
+  const loadNewer = document.getElementById('load-newer');
+  loadNewer?.addEventListener('click', async (event) => {
+    event.preventDefault();
+    if (loadNewer.hasAttribute('aria-busy')) return;
+    loadNewer.setAttribute('aria-busy', 'true');
+    entries.startLoadingNewer();
+    try {
+      const query = `order=oldest&after=${newerCursor(loadNewer)}`;
+      // One more than a page: whether there are newer ones still.
+      const page = await fetchPosts(
+        `${stream.dataset.postsUrl}?${query}&limit=${ENTRIES_PER_PAGE + 1}`,
+      );
+      const posts = page.posts.slice(0, ENTRIES_PER_PAGE);
+      entries.appendNewer(posts);
+      if (page.posts.length > ENTRIES_PER_PAGE) moveNewerCursor(loadNewer, posts.at(-1).id);
+      else loadNewer.parentElement.remove();
+    } catch {
+      window.location.href = loadNewer.href;
+    } finally {
+      loadNewer.removeAttribute('aria-busy');
+      entries.finishLoadingNewer();
     }
   });
 }
@@ -213,6 +356,7 @@ if (stream && 'EventSource' in window) {
   const keyEvents = new KeyEventsList(keyEventsNav, (postId) => entries.entryElement(postId));
   const entries = new ReaderEntries(stream, keyEvents);
   loadOlderInPlace(stream, entries);
+  loadNewerInPlace(stream, entries);
   reportViews(stream);
   keepTimesTicking(stream);
   keepTimesTicking(keyEventsNav);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, LessThan, Repository } from 'typeorm';
+import { EntityManager, LessThan, MoreThan, Repository } from 'typeorm';
 import { User } from '../auth/user.entity';
 import { BlogsService } from '../blogs/blogs.service';
 import { insertRow } from '../database/plain-rows';
@@ -32,6 +32,7 @@ import {
 } from './editorial-rules';
 import { Post, PostStatus } from './post.entity';
 import { toPostView } from './post-view';
+import { checkPagingCursor, ReadingOrder } from './reading-order';
 
 /** The fields a PATCH may change. */
 const CHANGEABLE = [
@@ -75,12 +76,17 @@ export class PostsService {
   ) {}
 
   /**
-   * A blog's entries, newest first, with the event id a stream should resume after. Drafts and
-   * scheduled entries only for a signed-in `viewer`; a contributor sees only their own.
+   * A blog's entries, newest first (or oldest first), with the event id a stream should resume
+   * after. Drafts and scheduled entries only for a signed-in `viewer`; a contributor sees only
+   * their own.
    */
   async list(slug: string, query: ListPostsQuery, viewer: User | undefined): Promise<PostPage> {
     if (query.status !== 'published' && !viewer) {
       throw new SignInRequiredError(`Sign in to see ${query.status} entries`);
+    }
+    checkPagingCursor(query.order, query);
+    if (query.status === 'scheduled' && query.order === 'oldest') {
+      throw new InvalidInputError('Scheduled entries are listed soonest first, in no other order');
     }
     const blog = await this.blogsService.findBySlug(slug);
     // Read the cursor before the entries: an entry committed in between is then both in the
@@ -92,13 +98,16 @@ export class PostsService {
   }
 
   /**
-   * Entries newest first; only older than `before`, or with the `pinned`/`keyEvent`/`authorId`
-   * given; published ones unless another `status` is asked for.
+   * Entries newest first, or oldest first with `order: 'oldest'`; only older than `before` or
+   * newer than `after`, or with the `pinned`/`keyEvent`/`authorId` given; published ones unless
+   * another `status` is asked for.
    */
   async page(
     blogId: number,
     options: {
       before?: number;
+      after?: number;
+      order?: ReadingOrder;
       limit?: number;
       pinned?: boolean;
       keyEvent?: boolean;
@@ -112,12 +121,16 @@ export class PostsService {
         status: options.status ?? 'published',
         ...(options.authorId === undefined ? {} : { authorId: options.authorId }),
         ...(options.before ? { id: LessThan(options.before) } : {}),
+        ...(options.after ? { id: MoreThan(options.after) } : {}),
         ...(options.pinned === undefined ? {} : { pinned: options.pinned }),
         ...(options.keyEvent === undefined ? {} : { keyEvent: options.keyEvent }),
       },
       relations: BYLINES,
       // Scheduled ones in the order they will appear.
-      order: options.status === 'scheduled' ? { publishAt: 'ASC', id: 'ASC' } : { id: 'DESC' },
+      order:
+        options.status === 'scheduled'
+          ? { publishAt: 'ASC', id: 'ASC' }
+          : { id: options.order === 'oldest' ? 'ASC' : 'DESC' },
       take: options.limit,
     });
     return posts.map(toPostView);

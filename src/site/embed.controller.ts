@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Public } from '../auth/public.decorator';
 import { PROJECT_ROOT } from '../project-root';
 import { OptionalIdQuery } from '../validation/id-param.pipe';
+import type { ReadingOrder } from '../posts/reading-order';
 import { EMBED_LAYOUT } from './embed-page';
+import { ReadingOrderQuery } from './reading-order.pipe';
 import { BlogPage, SiteService } from './site.service';
 
 /** The script other sites load, read once: it is a few KB and changes only with a release. */
@@ -26,10 +28,12 @@ export class EmbedController {
   @Render('pages/blog')
   async embed(
     @Param('slug') slug: string,
+    @ReadingOrderQuery() order: ReadingOrder,
     @OptionalIdQuery('before') before?: number,
+    @OptionalIdQuery('after') after?: number,
   ): Promise<EmbedPage> {
-    const page = await this.siteService.blog(slug, before);
-    return { ...page, layout: EMBED_LAYOUT, embedded: true };
+    const page = await this.siteService.blog(slug, before, order, after);
+    return { ...page, pagePath: `${page.pagePath}/embed`, layout: EMBED_LAYOUT, embedded: true };
   }
 
   /**

@@ -1,6 +1,7 @@
 import hbs from 'hbs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { keyEventLabel, type LabelledEntry } from './key-event-label';
 import type { StaticAssets } from './static-assets';
 
 const CLOCK = new Intl.DateTimeFormat('en-GB', {
@@ -38,9 +39,10 @@ const TEMPLATE_KEY_EVENT = { id: '', label: '', onPage: false };
  * reader script turns it into "2 min ago" in the reader's own time zone; `asset`, the
  * fingerprinted URL of a file of public/; `entryTemplate`, the entry partial as the pages'
  * script fills it for each entry that arrives live (`keyEventTemplate`: likewise, an item of
- * the "Key events" list). The templates travel as attribute values, escaped like any text,
- * not as <template> elements: pages hold none, since user markup could hide in one, and the
- * XSS checks refuse any.
+ * the "Key events" list); `entryLabel`, an entry's title or else its first words, as that list
+ * names it (the share button says so which entry it shares). The templates travel as
+ * attribute values, escaped like any text, not as <template> elements: pages hold none, since
+ * user markup could hide in one, and the XSS checks refuse any.
  */
 export function configureViewEngine(viewsDir: string, assets: StaticAssets): void {
   const partialsDir = join(viewsDir, 'partials');
@@ -65,6 +67,7 @@ export function configureViewEngine(viewsDir: string, assets: StaticAssets): voi
   );
   hbs.registerHelper('asset', (name: string) => new hbs.handlebars.SafeString(assets.url(name)));
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('entryLabel', (post: LabelledEntry) => keyEventLabel(post));
   hbs.registerHelper('initial', (name: unknown) =>
     typeof name === 'string' ? ([...name.trim()][0] ?? '').toUpperCase() : '',
   );

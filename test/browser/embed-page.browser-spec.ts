@@ -190,6 +190,24 @@ describe('A blog embedded in another site, in a browser', () => {
     );
   });
 
+  it("should copy an entry's permalink from inside the frame, which embed.js allows to", async () => {
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: testApp.url,
+    });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(newsSite.url).origin,
+    });
+    const { post } = await publishPost(testApp, token, slug, { body: 'Worth sharing' });
+    const frame = await openArticle();
+
+    await frame.locator(`#post-${post.id} .share-button`).click();
+
+    await frame.locator(`#post-${post.id} .share-status`, { hasText: 'Link copied' }).waitFor();
+    await expect(page.evaluate(() => navigator.clipboard.readText())).resolves.toBe(
+      `${testApp.url}/blogs/${slug}/posts/${post.id}`,
+    );
+  });
+
   it('should reconnect after a server restart and catch up exactly once', async () => {
     const frame = await openArticle();
     const port = new URL(testApp.url).port;
