@@ -82,8 +82,9 @@ describe('Reader pages', () => {
       expect(response.text).toMatch(new RegExp(`id="post-${second.post.id}"[\\s\\S]*?Key event`));
       expect(response.text).toContain('Lena Ward');
       expect(response.text).toContain(`<time datetime="${third.post.createdAt}">`);
-      // One script, the page's module by its fingerprinted URL, and nothing inline.
-      expect(response.text.match(/<script\b[^>]*>/g)).toEqual([
+      // One script, the page's module by its fingerprinted URL, and nothing inline to run
+      // (the JSON-LD data block is data: test/search-engines.e2e-spec.ts).
+      expect(response.text.match(/<script\b(?! type="application\/ld\+json")[^>]*>/g)).toEqual([
         expect.stringMatching(
           /^<script type="module" src="\/static\/js\/reader\.js\?v=[0-9a-f]{12}">$/,
         ),

@@ -81,6 +81,36 @@ describe('loadConfig', () => {
     (given) => expect(() => load({ EMBED_ORIGINS: given })).toThrow(/EMBED_ORIGINS must be/),
   );
 
+  it.each([
+    ['https://live.example.com', 'https://live.example.com'],
+    ['https://live.example.com/', 'https://live.example.com'],
+    [' http://LIVE.Example.com:8080 ', 'http://live.example.com:8080'],
+    ['https://live.example.com:443', 'https://live.example.com'],
+    ['http://[::1]:3000', 'http://[::1]:3000'],
+  ])('should read PUBLIC_URL=%p as the origin %p', (given, expected) => {
+    expect(load({ PUBLIC_URL: given }).PUBLIC_URL).toBe(expected);
+  });
+
+  it('should leave PUBLIC_URL unset when not given', () => {
+    expect(load({}).PUBLIC_URL).toBeUndefined();
+  });
+
+  it.each([
+    'live.example.com',
+    'ftp://live.example.com',
+    'https://live.example.com/blog',
+    'https://live.example.com/?x=1',
+    'https://live.example.com/#top',
+    'https://user:secret@live.example.com',
+    'https://',
+  ])('should refuse PUBLIC_URL=%p in one line, without its value', (given) => {
+    expect(() => load({ PUBLIC_URL: given })).toThrow(
+      new InvalidConfigError(
+        'Invalid configuration: PUBLIC_URL must be an http:// or https:// URL without a path, such as https://live.example.com',
+      ),
+    );
+  });
+
   describe('session secret', () => {
     const secretFile = () => join(dir, 'liveblog.secret');
 

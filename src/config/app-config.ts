@@ -60,6 +60,24 @@ function UrlSetting(schemes: string[]): PropertyDecorator {
   });
 }
 
+/**
+ * PUBLIC_URL as an origin: `https://live.example.com`, a trailing slash dropped, the host
+ * lower-cased and a default port left out. Anything else (a path, a query, user info, another
+ * scheme) is left as given, for publicUrlIsValid to refuse.
+ */
+function parsePublicUrl(value: unknown): unknown {
+  if (typeof value !== 'string' || !URL.canParse(value.trim())) return value;
+  const url = new URL(value.trim());
+  const isOrigin = ['http:', 'https:'].includes(url.protocol) && url.href === `${url.origin}/`;
+  return isOrigin ? url.origin : value;
+}
+
+const publicUrlIsValid = (value: unknown) =>
+  typeof value === 'string' &&
+  /^https?:\/\//.test(value) &&
+  URL.canParse(value) &&
+  new URL(value).origin === value;
+
 /** Express's `trust proxy`: off, a number of hops, or the proxies' addresses and subnets. */
 export type TrustProxy = boolean | number | string[];
 
@@ -97,7 +115,8 @@ const FRAME_ANCESTORS =
   /^(?:'self'|'none'|https?:|https?:\/\/(?:\*\.)?[\w.-]+(?::(?:\d{1,5}|\*))?)(?: +(?:'self'|https?:|https?:\/\/(?:\*\.)?[\w.-]+(?::(?:\d{1,5}|\*))?))*$/;
 
 /** EMBED_ORIGINS: `*`, or origins (a leading `*.` for subdomains) separated by spaces. */
-const EMBED_ORIGINS = /^(?:\*|https?:\/\/(?:\*\.)?[\w.-]+(?::\d{1,5})?(?: +https?:\/\/(?:\*\.)?[\w.-]+(?::\d{1,5})?)*)$/;
+const EMBED_ORIGINS =
+  /^(?:\*|https?:\/\/(?:\*\.)?[\w.-]+(?::\d{1,5})?(?: +https?:\/\/(?:\*\.)?[\w.-]+(?::\d{1,5})?)*)$/;
 
 /** A configuration the server cannot start with; its message is one line naming the variable. */
 export class InvalidConfigError extends Error {}
@@ -160,6 +179,23 @@ export class AppConfig {
   @Transform(({ value }: { value: unknown }) => parseTrustProxy(value))
   @Validate(TrustProxyIsValid)
   TRUST_PROXY: TrustProxy = false;
+
+  /**
+   * Where readers reach the site (`https://live.example.com`): the origin of the absolute URLs
+   * in canonical links, social previews, structured data, the sitemap and feeds. Unset, each
+   * request's own protocol and host are used (see site-links.ts).
+   */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => parsePublicUrl(value))
+  @ValidateBy({
+    name: 'publicUrl',
+    validator: {
+      validate: publicUrlIsValid,
+      defaultMessage: () =>
+        'PUBLIC_URL must be an http:// or https:// URL without a path, such as https://live.example.com',
+    },
+  })
+  PUBLIC_URL?: string;
 
   /** Who may show the pages in a frame: CSP `frame-ancestors` sources. */
   @Matches(FRAME_ANCESTORS, {

@@ -6,13 +6,16 @@ import { BlogsModule } from '../blogs/blogs.module';
 import { EventLogModule } from '../event-log/event-log.module';
 import { PostsModule } from '../posts/posts.module';
 import { EmbedController } from './embed.controller';
+import { PageMetaService } from './page-meta.service';
+import { SearchEnginesController } from './search-engines.controller';
+import { SearchEnginesService } from './search-engines.service';
 import { SiteController } from './site.controller';
 import { SiteService } from './site.service';
 
 @Module({
   imports: [BlogsModule, PostsModule, EventLogModule, StreamModule, CountersModule],
-  controllers: [SiteController, EmbedController],
-  providers: [SiteService],
+  controllers: [SiteController, EmbedController, SearchEnginesController],
+  providers: [SiteService, PageMetaService, SearchEnginesService],
   exports: [SiteService],
 })
 export class SiteModule implements NestModule {
