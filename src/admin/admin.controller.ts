@@ -1,4 +1,5 @@
 import { AppConfig } from '../config/app-config';
+import { siteOrigin } from '../site/site-links';
 import {
   BadRequestException,
   Controller,
@@ -144,13 +145,20 @@ export class AdminController {
     values: Record<string, unknown>,
     errors: FieldErrors,
   ): Promise<void> {
+    const embedScript = `${siteOrigin(this.config.PUBLIC_URL, request)}/embed.js`;
+    const blogs = await this.adminService.dashboardBlogs();
     response.render('admin/dashboard', {
       ...adminPage(request, 'Dashboard', 'blogs'),
-      blogs: await this.adminService.dashboardBlogs(),
+      blogs: blogs.map((blog) => ({ ...blog, embedSnippet: embedSnippet(embedScript, blog.slug) })),
       values,
       errors,
     });
   }
+}
+
+/** The line a newsroom pastes into an article to show the blog there (see public/js/embed.js). */
+function embedSnippet(scriptUrl: string, slug: string): string {
+  return `<script src="${scriptUrl}" data-blog="${slug}" async></script>`;
 }
 
 /** An HTML form sends empty strings for empty optional fields. */
