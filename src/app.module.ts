@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountModule } from './account/account.module';
 import { AdminModule } from './admin/admin.module';
+import { ApiDocsModule } from './api-docs/api-docs.module';
 import { AuthModule } from './auth/auth.module';
 import { credentialOf } from './auth/authenticated-request';
 import { BlogsModule } from './blogs/blogs.module';
@@ -13,6 +14,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { EventLogModule } from './event-log/event-log.module';
+import { FeedsModule } from './feeds/feeds.module';
 import { HealthModule } from './health/health.module';
 import { PostsModule } from './posts/posts.module';
 import { CountersModule } from './counters/counters.module';
@@ -61,6 +63,7 @@ export class AppModule {
         StreamModule,
         CountersModule,
         SiteModule,
+        FeedsModule,
         AccountModule,
         AdminModule,
         ThrottlerModule.forRootAsync({
@@ -68,6 +71,7 @@ export class AppModule {
           useFactory: (redis?: RedisConnection) => rateLimitOptions(config, credentialOf, redis),
         }),
         HealthModule,
+        ApiDocsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AllExceptionsFilter },

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
+import { ApiDocsModule } from './api-docs/api-docs.module';
 import { AppModule } from './app.module';
 import { VIDEO_PLAYER_ORIGINS } from './posts/embeds';
 import type { AppConfig } from './config/app-config';
@@ -102,6 +103,7 @@ export async function createApp(config: AppConfig): Promise<NestExpressApplicati
   app.setBaseViewsDir(viewsDir);
   app.setViewEngine('hbs');
   app.set('view options', { layout: 'layouts/main' });
+  ApiDocsModule.install(app);
   // The routes exist once the app is initialized (listen() would do it, too late for this).
   await app.init();
   installStreamTransport(app, STREAM_ROUTE);

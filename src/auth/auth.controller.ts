@@ -1,7 +1,16 @@
 import { Body, Controller, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AuthService } from './auth.service';
+import { ApiErrors } from '../api-docs/api-errors.decorator';
 import type { AuthenticatedRequest } from './authenticated-request';
+import { CurrentUserAnswer, SignedInAnswer } from './dto/user.response';
 import { CreateFirstAdminDto } from './dto/create-first-admin.dto';
 import { LoginDto } from './dto/login.dto';
 import { Public } from './public.decorator';
@@ -18,6 +27,7 @@ interface SignedIn {
   csrfToken: string;
 }
 
+@ApiTags('Sign-in')
 @Audited()
 @Controller('api/auth')
 export class AuthController {
@@ -32,6 +42,13 @@ export class AuthController {
   @RateLimit('sign-in', 'sign-in-account')
   @Post('login')
   @HttpCode(200)
+  @ApiOperation({
+    summary: 'Sign in',
+    description:
+      "Sets the `liveblog_session` cookie (HttpOnly, SameSite=Lax); writes made with it need the answer's `csrfToken` as `X-CSRF-Token`.",
+  })
+  @ApiOkResponse({ type: SignedInAnswer })
+  @ApiErrors({ 400: 'Bad input; the message says what.', 401: 'Wrong email or password.' })
   async login(
     @Body() dto: LoginDto,
     @Req() request: Request,
@@ -48,6 +65,8 @@ export class AuthController {
 
   @Post('logout')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Sign out: ends this session' })
+  @ApiNoContentResponse({ description: 'Signed out; the cookie is cleared.' })
   async logout(
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
@@ -58,6 +77,8 @@ export class AuthController {
   }
 
   @Get('me')
+  @ApiOperation({ summary: 'Who is signed in, and the CSRF token of this session' })
+  @ApiOkResponse({ type: CurrentUserAnswer })
   me(@Req() request: AuthenticatedRequest): { user: UserView; csrfToken: string | null } {
     const auth = request.auth!;
     return { user: toUserView(auth.user), csrfToken: auth.session?.csrfToken ?? null };
@@ -68,6 +89,15 @@ export class AuthController {
   @UseGuards(SameOriginGuard)
   @RateLimit('sign-in', 'sign-in-account')
   @Post('setup')
+  @ApiOperation({
+    summary: 'Create the first admin',
+    description: 'With the token of the one-time setup link; signs them in.',
+  })
+  @ApiCreatedResponse({ type: SignedInAnswer })
+  @ApiErrors({
+    400: 'Bad input; the message says what.',
+    403: 'The setup link is not valid, or already used.',
+  })
   async setup(
     @Body() dto: CreateFirstAdminDto,
     @Req() request: Request,

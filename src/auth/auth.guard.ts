@@ -17,7 +17,8 @@ import type { Session } from './session.entity';
 import { SessionsService } from './sessions.service';
 import type { UserRole } from './user.entity';
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The methods that change nothing: no CSRF token needed. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'x-csrf-token';
 /** The hidden field HTML forms carry the CSRF token in. */
 export const CSRF_FIELD = '_csrf';

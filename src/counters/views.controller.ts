@@ -1,5 +1,7 @@
 import { BadRequestException, Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
+import { ApiErrors } from '../api-docs/api-errors.decorator';
 import { Public } from '../auth/public.decorator';
 import { BlogsService } from '../blogs/blogs.service';
 import { ReportViewsDto } from './dto/report-views.dto';
@@ -8,6 +10,7 @@ import { ViewCounter } from './view-counter.service';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
 
 /** The reader page's beacon: which entries this reader has had on screen. */
+@ApiTags('Views')
 @Public()
 @Controller('blogs/:slug/views')
 export class ViewsController {
@@ -19,6 +22,16 @@ export class ViewsController {
   @Post()
   @HttpCode(204)
   @RateLimit('views')
+  @ApiOperation({
+    summary: 'Report the entries a reader has seen',
+    description:
+      'The reader page reports the entries a reader has had on screen; each reader counts once per entry. The reader is known by the `liveblog_reader` cookie the reader pages set (or, in an embed that keeps no cookie, by `readerId`). New totals reach readers as `views` stream events.',
+  })
+  @ApiNoContentResponse({ description: 'Counted.' })
+  @ApiErrors({
+    400: 'Bad input, or neither a reader cookie nor `readerId`.',
+    404: 'No such blog.',
+  })
   async report(
     @Param('slug') slug: string,
     @Body() dto: ReportViewsDto,

@@ -7,23 +7,26 @@ import {
   Post,
   Res,
   UploadedFile,
-  UseInterceptors,
 } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiErrors } from '../api-docs/api-errors.decorator';
 import { Audited } from '../auth/audit-log.interceptor';
 import { CurrentUser } from '../auth/current-user.decorator';
 import { Public } from '../auth/public.decorator';
 import { User } from '../auth/user.entity';
 import { RateLimit } from '../rate-limits/rate-limit.decorator';
-import { UploadMediaDto } from './dto/upload-media.dto';
+import { MediaAnswer } from './dto/media.response';
+import { UploadMediaDto, UploadMediaForm } from './dto/upload-media.dto';
 import { MediaService } from './media.service';
 import { MediaView } from './media-view';
-import { PhotoUploadInterceptor } from './photo-upload.interceptor';
+import { PhotoUpload } from './photo-upload.interceptor';
 
 /** `<id>-<hash>` and `<width>.<extension>`: the two parts of a stored file's URL. */
 const FILE_REF = /^(\d{1,9})-([0-9a-f]{12})$/;
 const FILE_NAME = /^(\d{1,5})\.([a-z]{3,4})$/;
 
+@ApiTags('Photos')
 @Controller()
 export class MediaController {
   constructor(private readonly mediaService: MediaService) {}
@@ -31,7 +34,14 @@ export class MediaController {
   @RateLimit('writes')
   @Audited()
   @Post('api/blogs/:slug/media')
-  @UseInterceptors(PhotoUploadInterceptor)
+  @PhotoUpload(UploadMediaForm)
+  @ApiOperation({
+    summary: 'Upload a photo to a blog',
+    description:
+      'Stored upright, without metadata, in the widths 480, 960 and 1600 (none wider than the original), as WebP and a fallback. `![alt](/media/<id>)` in an entry of this blog shows it.',
+  })
+  @ApiCreatedResponse({ type: MediaAnswer })
+  @ApiErrors({ 404: 'No such blog.' })
   async upload(
     @Param('slug') slug: string,
     @CurrentUser() user: User,

@@ -29,8 +29,13 @@ function accountOf(request: Request): string {
   return typeof email === 'string' ? `account:${normalizeEmail(email)}` : `address:${request.ip}`;
 }
 
-function isSafeMethod(context: ExecutionContext): boolean {
-  return SAFE_METHODS.has(context.switchToHttp().getRequest<Request>().method);
+/** Whether a limit counts requests of this method: the writes limit counts no reads. */
+export function limitCounts(name: RateLimitName, method: string): boolean {
+  return name !== 'writes' || !SAFE_METHODS.has(method);
+}
+
+function skipsWritesLimit(context: ExecutionContext): boolean {
+  return !limitCounts('writes', context.switchToHttp().getRequest<Request>().method);
 }
 
 /**
@@ -68,7 +73,7 @@ export function rateLimitOptions(
         name: 'writes',
         ttl: MINUTE,
         limit: config.API_WRITE_RATE_LIMIT,
-        skipIf: isSafeMethod,
+        skipIf: skipsWritesLimit,
         getTracker: (request) => writerOf(request as Request),
       },
     ],

@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
   isEmail,
@@ -11,6 +12,11 @@ import {
   ValidateIf,
 } from 'class-validator';
 
+/*
+ * Each rule here also says itself in the API docs (ApiProperty: type, lengths, whether it may
+ * be left out), so the OpenAPI document cannot promise other input than validation takes.
+ */
+
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NOT_BLANK = /\S/;
@@ -21,7 +27,11 @@ const MOMENT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]
  * A field that may be left out. Unlike class-validator's IsOptional, null is not "left out":
  * it must pass the field's rules like any value, so `{"title": null}` is a 400.
  */
-export const Optional = () => ValidateIf((_object, value) => value !== undefined);
+export const Optional = () =>
+  applyDecorators(
+    ValidateIf((_object, value) => value !== undefined),
+    ApiProperty({ required: false }),
+  );
 
 /** Text that can be stored as given: no lone UTF-16 surrogate (it would come back as U+FFFD). */
 function WellFormed() {
@@ -42,6 +52,7 @@ export function RequiredText(maxLength: number) {
     WellFormed(),
     Matches(NOT_BLANK, { message: '$property must not be empty' }),
     MaxLength(maxLength),
+    ApiProperty({ type: 'string', minLength: 1, maxLength }),
   );
 }
 
@@ -53,6 +64,7 @@ export function OptionalText(maxLength: number) {
     IsString(),
     WellFormed(),
     MaxLength(maxLength),
+    ApiProperty({ type: 'string', maxLength }),
   );
 }
 
@@ -70,6 +82,7 @@ export function CreditId() {
     ValidateIf((_object, value) => value !== undefined && value !== null),
     IsInt({ message: '$property must be a user id (a positive integer) or null' }),
     Min(1, { message: '$property must be a user id (a positive integer) or null' }),
+    ApiProperty({ type: 'integer', minimum: 1, nullable: true, required: false }),
   );
 }
 
@@ -88,6 +101,7 @@ export function Moment() {
         defaultMessage: () => '$property is not a real time',
       },
     }),
+    ApiProperty({ type: 'string', format: 'date-time', example: '2026-05-30T19:45:00Z' }),
   );
 }
 
@@ -109,6 +123,7 @@ export function MarkdownText(maxLength: number) {
     WellFormed(),
     Matches(NOT_BLANK, { message: '$property must not be empty' }),
     MaxLength(maxLength),
+    ApiProperty({ type: 'string', minLength: 1, maxLength }),
   );
 }
 
@@ -134,5 +149,6 @@ export function EmailAddress() {
         defaultMessage: () => '$property must be an email address',
       },
     }),
+    ApiProperty({ type: 'string', format: 'email', maxLength: 254 }),
   );
 }

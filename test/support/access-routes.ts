@@ -239,6 +239,21 @@ export const ROUTES: Route[] = [
     request: () => ({ path: '/api/preview', json: { body: '*Preview*' } }),
     allowed: { status: 200 },
   },
+  // The API described (OpenAPI) and its interactive docs
+  {
+    method: 'GET',
+    path: '/api/openapi.json',
+    access: 'public',
+    request: () => ({ path: '/api/openapi.json' }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/docs',
+    access: 'public',
+    request: () => ({ path: '/api/docs', accept: 'text/html' }),
+    allowed: { status: 200 },
+  },
   // Reader pages, the stream, the view beacon, health
   {
     method: 'GET',
@@ -273,6 +288,27 @@ export const ROUTES: Route[] = [
     path: '/embed.js',
     access: 'public',
     request: () => ({ path: '/embed.js' }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/blogs/:slug/feed.atom',
+    access: 'public',
+    request: (w) => ({ path: `/blogs/${w.blog.slug}/feed.atom` }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/robots.txt',
+    access: 'public',
+    request: () => ({ path: '/robots.txt' }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/sitemap.xml',
+    access: 'public',
+    request: () => ({ path: '/sitemap.xml' }),
     allowed: { status: 200 },
   },
   {

@@ -1,7 +1,11 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { RequiredText } from '../../validation/text.decorators';
 
 export class CreateApiTokenDto {
-  /** What the token is for ("results importer"), to recognize it in the list. */
   @RequiredText(100)
+  @ApiProperty({
+    description: 'What the token is for, to recognize it in the list.',
+    example: 'results importer',
+  })
   name!: string;
 }

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { EmailAddress } from '../../validation/text.decorators';
 
@@ -8,5 +9,6 @@ export class LoginDto {
   // Bounded so nobody can make the server hash a megabyte.
   @IsString()
   @MaxLength(1024)
+  @ApiProperty({ maxLength: 1024 })
   password!: string;
 }

@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsString, Matches, MaxLength } from 'class-validator';
 import { Optional, OptionalText, RequiredText } from '../../validation/text.decorators';
@@ -15,6 +16,12 @@ export class CreateBlogDto {
   @MaxLength(SLUG_MAX_LENGTH)
   @Matches(SLUG_PATTERN, {
     message: 'slug may hold only lower-case letters and digits, in words joined by single hyphens',
+  })
+  @ApiProperty({
+    maxLength: SLUG_MAX_LENGTH,
+    description:
+      'Lower-cased; words of letters and digits joined by single hyphens. Without one, one is made from the title (`-2`, `-3`… when taken). Never changes.',
+    example: 'cup-final-2025',
   })
   slug?: string;
 

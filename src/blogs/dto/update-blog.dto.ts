@@ -1,3 +1,4 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 import { Optional, OptionalText, RequiredText } from '../../validation/text.decorators';
 import { BLOG_STATUSES, type BlogStatus } from '../blog.entity';
@@ -12,5 +13,6 @@ export class UpdateBlogDto {
 
   @Optional()
   @IsIn(BLOG_STATUSES)
+  @ApiProperty({ enum: BLOG_STATUSES, description: '`ended` ends the blog, `live` restarts it.' })
   status?: BlogStatus;
 }

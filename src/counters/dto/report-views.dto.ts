@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { READER_ID } from '../reader-cookie';
 
@@ -10,6 +11,13 @@ export class ReportViewsDto {
   @IsInt({ each: true, message: ENTRY_IDS })
   @Min(1, { each: true, message: ENTRY_IDS })
   @Max(Number.MAX_SAFE_INTEGER, { each: true, message: ENTRY_IDS })
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'integer', minimum: 1 },
+    maxItems: 100,
+    description: "The entries the reader has had on screen; other blogs' entries are ignored.",
+    example: [12, 13],
+  })
   postIds!: number[];
 
   /**
@@ -18,5 +26,10 @@ export class ReportViewsDto {
    */
   @IsOptional()
   @Matches(READER_ID, { message: 'readerId must be 22 characters of A-Z, a-z, 0-9, _ and -' })
+  @ApiPropertyOptional({
+    pattern: READER_ID.source,
+    description:
+      "The embed page's reader id, for a frame that keeps no cookie; the reader cookie wins.",
+  })
   readerId?: string;
 }
