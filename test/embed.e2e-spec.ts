@@ -172,6 +172,32 @@ describe('Embedding a blog on other sites', () => {
     });
   });
 
+  describe('the snippet on the dashboard', () => {
+    const snippetOf = (html: string, blogSlug: string) =>
+      DomUtils.getElementById(`embed-${blogSlug}`, parseDocument(html))?.attribs.value;
+
+    it("should give each blog's line to paste, with the site's own address", async () => {
+      const editor = await signIn(testApp, await createUser(testApp));
+      const dashboard = await editor.agent.get('/admin').accept('text/html').expect(200);
+
+      expect(snippetOf(dashboard.text, slug)).toBe(
+        `<script src="${testApp.url}/embed.js" data-blog="${slug}" async></script>`,
+      );
+    });
+
+    it('should use PUBLIC_URL when set, whatever address the editor came by', async () => {
+      const behindProxy = await pool.start({ PUBLIC_URL: 'https://live.example.com' });
+      const editor = await signIn(behindProxy, await createUser(behindProxy));
+      const { slug: blogSlug } = await createBlog(behindProxy, await createApiToken(editor));
+
+      const dashboard = await editor.agent.get('/admin').accept('text/html').expect(200);
+
+      expect(snippetOf(dashboard.text, blogSlug)).toBe(
+        `<script src="https://live.example.com/embed.js" data-blog="${blogSlug}" async></script>`,
+      );
+    });
+  });
+
   describe("an embedded reader's views, without a cookie", () => {
     const report = (body: Record<string, unknown>) =>
       request(testApp.url).post(`/blogs/${slug}/views`).send(body);

@@ -77,6 +77,27 @@ describe('Admin in a browser', () => {
     await expect(box.evaluate((element) => element === document.activeElement)).resolves.toBe(true);
   }
 
+  it("should copy a blog's embed snippet from the dashboard", async () => {
+    const admin = await signInPage();
+    await admin.context().grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: testApp.url,
+    });
+    await admin.getByLabel('Title', { exact: true }).fill('Cup final');
+    await admin.getByRole('button', { name: 'Create blog' }).click();
+    await admin.waitForURL(`${testApp.url}/admin/blogs/cup-final`);
+    await admin.goto(`${testApp.url}/admin`);
+
+    await admin.getByText('Embed on another site').click();
+    await admin.getByRole('button', { name: 'Copy' }).click();
+
+    await admin.getByRole('status').filter({ hasText: 'Copied' }).waitFor();
+    await expect(admin.evaluate(() => navigator.clipboard.readText())).resolves.toBe(
+      `<script src="${testApp.url}/embed.js" data-blog="cup-final" async></script>`,
+    );
+    await admin.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-embed-snippet.png') });
+    expect(scriptErrors).toEqual([]);
+  });
+
   it('should run a blog from the admin while a reader follows it live', async () => {
     const admin = await signInPage();
     await admin.getByLabel('Title', { exact: true }).fill('Cup final');
