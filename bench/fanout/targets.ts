@@ -278,7 +278,7 @@ function liveblogMain(): string {
   }
   const copy = mkdtempSync(join(tmpdir(), 'liveblog-fanout-build-'));
   cpSync(LIVEBLOG_DIST, join(copy, 'dist'), { recursive: true });
-  for (const shared of ['node_modules', 'views', 'public']) {
+  for (const shared of ['node_modules', 'views', 'public', 'package.json']) {
     symlinkSync(join(ROOT, shared), join(copy, shared));
   }
   liveblogBuild = copy;
