@@ -26,6 +26,10 @@ const SUITES_ON_POSTGRES = [
 
 module.exports = {
   testTimeout: 60000,
+  // Two test files at once, as in jest.config.js: each has its own PostgreSQL database and
+  // its worker's own Redis database (test/support/test-services.ts), and most of a test is
+  // waiting on processes, the network and timers.
+  maxWorkers: 2,
   projects: [
     {
       displayName: 'cluster',

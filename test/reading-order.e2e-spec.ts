@@ -32,13 +32,14 @@ describe('Reading order', () => {
   const page = (path: string) => request(testApp.url).get(path).set('Accept', 'text/html');
   const api = () => request(testApp.url);
 
-  beforeEach(async () => {
+  // One app for the file: each test reads a blog of its own.
+  beforeAll(async () => {
     dataDir = makeDataDir();
     testApp = await startTestApp(dataDir);
     token = await createApiToken(await signIn(testApp, await createUser(testApp)));
   });
 
-  afterEach(async () => {
+  afterAll(async () => {
     await testApp.close();
     removeDataDir(dataDir);
   });
