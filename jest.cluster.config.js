@@ -18,6 +18,7 @@ const SUITES_ON_POSTGRES = [
   'media',
   'posts',
   'reading-order',
+  'search-engines',
   'site',
   'stream',
   'stream-http',

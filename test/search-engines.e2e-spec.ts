@@ -383,7 +383,7 @@ describe('Search engines and social previews', () => {
   });
 
   describe('absolute URLs', () => {
-    it('should use the request’s host, and a trusted proxy’s protocol and host', async () => {
+    it('should use the request’s Host, a trusted proxy’s protocol, and never X-Forwarded-Host', async () => {
       const proxied = await pool.start({ TRUST_PROXY: 'loopback' });
       const editor = await createApiToken(await signIn(proxied, await createUser(proxied)));
       const blog = await createBlog(proxied, editor);
@@ -392,11 +392,19 @@ describe('Search engines and social previews', () => {
       const direct = await request(proxied.url).get(path).set('Host', 'live.example.net:8080');
       expect(headOf(direct.text).links.canonical.href).toBe(`http://live.example.net:8080${path}`);
 
+      // A proxy sets Host and passes a client's X-Forwarded-Host on: that one must not reach
+      // links that caches keep.
       const viaProxy = await request(proxied.url)
         .get(path)
+        .set('Host', 'news.example.org')
         .set('X-Forwarded-Proto', 'https')
-        .set('X-Forwarded-Host', 'news.example.org');
+        .set('X-Forwarded-Host', 'evil.example');
       expect(headOf(viaProxy.text).links.canonical.href).toBe(`https://news.example.org${path}`);
+      const feed = await request(proxied.url)
+        .get(`${path}/feed.atom`)
+        .set('Host', 'news.example.org')
+        .set('X-Forwarded-Host', 'evil.example');
+      expect(feed.text).not.toContain('evil.example');
     });
 
     it('should not believe X-Forwarded-* from a client when no proxy is trusted', async () => {

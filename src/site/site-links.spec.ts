@@ -3,7 +3,7 @@ import { InvalidInputError } from '../errors/domain-errors';
 import { SiteLinks, siteOrigin } from './site-links';
 
 const requestFor = (protocol: string, host: string | undefined) =>
-  ({ protocol, host }) as unknown as Request;
+  ({ protocol, get: (name: string) => (name === 'host' ? host : undefined) }) as unknown as Request;
 
 describe(siteOrigin.name, () => {
   it('should take PUBLIC_URL whatever the request says', () => {
@@ -18,6 +18,9 @@ describe(siteOrigin.name, () => {
     ['http', '127.0.0.1:3000', 'http://127.0.0.1:3000'],
     ['http', '[::1]:3000', 'http://[::1]:3000'],
     ['http', 'live.example.com.', 'http://live.example.com.'],
+    ['http', 'liveblog_app:3000', 'http://liveblog_app:3000'],
+    // A trusted proxy's X-Forwarded-Proto that is neither: plain http, not `javascript:`.
+    ['javascript', 'live.example.com', 'http://live.example.com'],
   ])('should take the request’s %s and host %p without PUBLIC_URL', (protocol, host, origin) => {
     expect(siteOrigin(undefined, requestFor(protocol, host))).toBe(origin);
   });
