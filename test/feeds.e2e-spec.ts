@@ -2,6 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import request from 'supertest';
 import { createApiToken, createBlog, createUser, publishPost, signIn } from './support/factories';
 import { uploadPhoto } from './support/photos';
+import { waitUntil } from './support/sse-client';
 import { TestApp, TestAppPool } from './support/test-app';
 
 /*
@@ -64,6 +65,20 @@ describe('Atom feeds', () => {
   let token: string;
   const api = () => request(testApp.url);
   const feedOf = (slug: string) => api().get(`/blogs/${slug}/feed.atom`);
+  /**
+   * The feed once it has a Last-Modified: not within the second of its last change, which a
+   * later change in that same second would share.
+   */
+  const feedWithDate = async (slug: string) => {
+    let answer: request.Response | undefined;
+    await waitUntil(
+      async () => Boolean((answer = await feedOf(slug).expect(200)).headers['last-modified']),
+      () => 'a feed with Last-Modified',
+      3000,
+      100,
+    );
+    return answer!;
+  };
 
   beforeAll(async () => {
     testApp = await pool.start();
@@ -182,7 +197,7 @@ describe('Atom feeds', () => {
     it('should answer a repeated request 304 with no body, by ETag or by date', async () => {
       const blog = await createBlog(testApp, token);
       await publishPost(testApp, token, blog.slug);
-      const first = await feedOf(blog.slug).expect(200);
+      const first = await feedWithDate(blog.slug);
       const etag = first.headers.etag;
       const lastModified = first.headers['last-modified'];
       expect(etag).toMatch(/^"[^"]+"$/);
@@ -202,6 +217,21 @@ describe('Atom feeds', () => {
         .set('If-Modified-Since', lastModified)
         .expect(200);
       await feedOf(blog.slug).set('If-None-Match', `"x", ${etag}`).expect(304);
+    });
+
+    it('should send no Last-Modified of the very second it answers in', async () => {
+      const blog = await createBlog(testApp, token);
+      await publishPost(testApp, token, blog.slug);
+
+      const answer = await feedOf(blog.slug).expect(200);
+
+      const lastModified = answer.headers['last-modified'];
+      const answeredAt = Date.parse(answer.headers.date);
+      if (lastModified !== undefined) expect(Date.parse(lastModified)).toBeLessThan(answeredAt);
+      const later = await feedWithDate(blog.slug);
+      expect(Date.parse(later.headers['last-modified'])).toBeLessThan(
+        Date.parse(later.headers.date),
+      );
     });
 
     it('should change the ETag on every publish, edit and delete, and on a change of the blog', async () => {
@@ -243,7 +273,7 @@ describe('Atom feeds', () => {
       const blog = await createBlog(testApp, token);
       const other = await createBlog(testApp, token);
       const { post } = await publishPost(testApp, token, blog.slug);
-      const before = await feedOf(blog.slug).expect(200);
+      const before = await feedWithDate(blog.slug);
       const modifiedAfter =
         Date.parse(before.headers['last-modified']) - Date.parse(post.createdAt);
       expect(modifiedAfter).toBeGreaterThan(-1000);

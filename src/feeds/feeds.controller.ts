@@ -34,8 +34,12 @@ export class FeedsController {
       'Content-Type': ATOM_CONTENT_TYPE,
       'Cache-Control': FEED_CACHE_CONTROL,
       ETag: version.etag,
-      'Last-Modified': version.lastModified.toUTCString(),
     });
+    // Last-Modified has whole seconds: one of this very second could be followed by another
+    // change within it, which a client asking If-Modified-Since would then never see.
+    if (wholeSeconds(version.lastModified) < wholeSeconds(new Date())) {
+      response.set('Last-Modified', version.lastModified.toUTCString());
+    }
     // Express's freshness check: If-None-Match against the ETag (it wins when both are
     // sent), else If-Modified-Since against Last-Modified.
     if (request.fresh) {
@@ -44,4 +48,8 @@ export class FeedsController {
     }
     response.send(await this.feedsService.atom(version, links));
   }
+}
+
+function wholeSeconds(time: Date): number {
+  return Math.floor(time.getTime() / 1000);
 }
