@@ -33,15 +33,27 @@ const YEAR_S = 365 * 24 * 60 * 60;
  */
 function securityHeaders(config: AppConfig) {
   const pages = helmetFramedBy(config.FRAME_ANCESTORS.split(' '));
-  const embed = helmetFramedBy(
-    config.EMBED_ORIGINS === '*' ? ['*'] : ["'self'", ...config.EMBED_ORIGINS.split(' ')],
-  );
+  const embed = helmetFramedBy(embedFrameAncestors(config.EMBED_ORIGINS), 'cross-origin');
   return (request: Request, response: Response, next: NextFunction) =>
     (EMBED_PAGE.test(request.path) ? embed : pages)(request, response, next);
 }
 
-function helmetFramedBy(frameAncestors: string[]) {
+/** EMBED_ORIGINS as frame-ancestors: the site itself may always show its own embed. */
+function embedFrameAncestors(embedOrigins: string): string[] {
+  if (embedOrigins === '*' || embedOrigins === "'none'") return [embedOrigins];
+  return ["'self'", ...embedOrigins.split(' ')];
+}
+
+/**
+ * `resourcePolicy` cross-origin lets a site that isolates itself (Cross-Origin-Embedder-Policy:
+ * require-corp) frame the embed page.
+ */
+function helmetFramedBy(
+  frameAncestors: string[],
+  resourcePolicy: 'same-origin' | 'cross-origin' = 'same-origin',
+) {
   return helmet({
+    crossOriginResourcePolicy: { policy: resourcePolicy },
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {

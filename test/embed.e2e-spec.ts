@@ -108,10 +108,13 @@ describe('Embedding a blog on other sites', () => {
       const embed = await request(testApp.url).get(`/blogs/${slug}/embed`).expect(200);
       expect(frameAncestors(embed)).toBe('*');
       expect(embed.headers['x-frame-options']).toBeUndefined();
+      // A site isolated by Cross-Origin-Embedder-Policy may frame it too.
+      expect(embed.headers['cross-origin-resource-policy']).toBe('cross-origin');
 
       const page = await request(testApp.url).get(`/blogs/${slug}`).expect(200);
       expect(frameAncestors(page)).toBe("'self'");
       expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(page.headers['cross-origin-resource-policy']).toBe('same-origin');
     });
 
     it('should give readers a cookie that works in a frame over HTTPS, first-party over HTTP', async () => {
@@ -144,6 +147,15 @@ describe('Embedding a blog on other sites', () => {
       expect(frameAncestors(embed)).toBe("'self' https://news.example.com");
       const page = await request(strict.url).get(`/blogs/${strictSlug}`).expect(200);
       expect(frameAncestors(page)).toBe("'self'");
+    });
+
+    it("should let nobody frame it with 'none'", async () => {
+      const closed = await pool.start({ EMBED_ORIGINS: "'none'" });
+      const closedToken = await createApiToken(await signIn(closed, await createUser(closed)));
+      const { slug: closedSlug } = await createBlog(closed, closedToken);
+
+      const embed = await request(closed.url).get(`/blogs/${closedSlug}/embed`).expect(200);
+      expect(frameAncestors(embed)).toBe("'none'");
     });
   });
 

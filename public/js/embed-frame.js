@@ -9,9 +9,15 @@ const RESIZE = 'liveblog:resize';
 
 function embeddingOrigin() {
   if (window.parent === window) return null;
+  const given = new URLSearchParams(window.location.hash.slice(1)).get('origin');
+  // The links that stay in the frame (order, paging) carry the fragment on to the next page.
+  if (given) {
+    for (const link of document.querySelectorAll('a[target="_self"]')) {
+      link.hash = window.location.hash;
+    }
+  }
   const named = window.location.ancestorOrigins?.[0];
   if (named) return named;
-  const given = new URLSearchParams(window.location.hash.slice(1)).get('origin');
   return given && URL.canParse(given) ? new URL(given).origin : null;
 }
 

@@ -47,7 +47,10 @@
       frame.style.height = `${height}px`;
     });
 
-    script.after(frame);
+    // A tag in <head> cannot hold a frame: the blog then goes at the end of the page.
+    if (script.closest('head'))
+      document.addEventListener('DOMContentLoaded', () => document.body.append(frame));
+    else script.after(frame);
   }
 
   // document.currentScript is this tag while it runs, also with async; a page that injects

@@ -6,6 +6,7 @@
 import { followStream } from './blog-stream.js';
 import { EntryLists, entryId, fetchPosts, keepTimesTicking } from './entry-lists.js';
 import { framedReaderId } from './framed-reader-id.js';
+import { FramedView } from './framed-view.js';
 import { KeyEventsList, keyEventLabel } from './key-events.js';
 import { enableSharing } from './share-entry.js';
 import './video-embeds.js';
@@ -55,13 +56,17 @@ class ReaderEntries extends EntryLists {
         stream.scrollIntoView({ behavior: 'smooth', block: 'start' });
       }
     });
-    window.addEventListener(
-      'scroll',
-      () => {
-        if (this.#held.length > 0 && !this.#isAwayFromNewest()) this.#showHeld();
-      },
-      { passive: true },
-    );
+    const onMove = () => {
+      if (this.#held.length > 0 && !this.#isAwayFromNewest()) this.#showHeld();
+    };
+    window.addEventListener('scroll', onMove, { passive: true });
+    if (stream.dataset.embedded === 'true') {
+      this.framedView = new FramedView(stream, () => {
+        // The button's place is the top of what the reader sees of the frame.
+        this.newUpdates.style.top = `${this.framedView.visibleTop + 12}px`;
+        onMove();
+      });
+    }
   }
 
   applyPost(post) {
@@ -204,6 +209,9 @@ class ReaderEntries extends EntryLists {
 
   /** Whether the newest entries are off screen: above the reader or, read from the start, below. */
   #isAwayFromNewest() {
+    // Embedded, the frame grows below what the reader sees when read from the start: only an
+    // entry added above them, newest first, would move it.
+    if (this.framedView) return !this.oldestFirst && this.framedView.hiddenAbove > 40;
     if (!this.oldestFirst) return window.scrollY > this.stream.offsetTop + 40;
     return this.entryList.getBoundingClientRect().bottom > window.innerHeight + 40;
   }

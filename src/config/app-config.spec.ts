@@ -71,12 +71,16 @@ describe('loadConfig', () => {
     expect(load({ FRAME_ANCESTORS: '' }).FRAME_ANCESTORS).toBe("'self'");
   });
 
-  it.each(['*', 'https://news.example.com', 'http://localhost:8080 https://*.example.org'])(
-    'should take EMBED_ORIGINS=%s',
-    (given) => expect(load({ EMBED_ORIGINS: given }).EMBED_ORIGINS).toBe(given),
+  it.each([
+    '*',
+    "'none'",
+    'https://news.example.com',
+    'http://localhost:8080 https://*.example.org',
+  ])('should take EMBED_ORIGINS=%s', (given) =>
+    expect(load({ EMBED_ORIGINS: given }).EMBED_ORIGINS).toBe(given),
   );
 
-  it.each(["'self'", 'news.example.com', 'https://a.test/path', "* 'unsafe-inline'", 'https:'])(
+  it.each(["'self'", 'news.example.com', 'https://a.test/path', "* 'unsafe-inline'", "'none' *"])(
     'should refuse EMBED_ORIGINS=%p',
     (given) => expect(() => load({ EMBED_ORIGINS: given })).toThrow(/EMBED_ORIGINS must be/),
   );

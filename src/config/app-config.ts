@@ -114,9 +114,9 @@ class TrustProxyIsValid implements ValidatorConstraintInterface {
 const FRAME_ANCESTORS =
   /^(?:'self'|'none'|https?:|https?:\/\/(?:\*\.)?[\w.-]+(?::(?:\d{1,5}|\*))?)(?: +(?:'self'|https?:|https?:\/\/(?:\*\.)?[\w.-]+(?::(?:\d{1,5}|\*))?))*$/;
 
-/** EMBED_ORIGINS: `*`, or origins (a leading `*.` for subdomains) separated by spaces. */
+/** EMBED_ORIGINS: `*`, `'none'`, or origins (a leading `*.` for subdomains) separated by spaces. */
 const EMBED_ORIGINS =
-  /^(?:\*|https?:\/\/(?:\*\.)?[\w.-]+(?::\d{1,5})?(?: +https?:\/\/(?:\*\.)?[\w.-]+(?::\d{1,5})?)*)$/;
+  /^(?:\*|'none'|https?:\/\/(?:\*\.)?[\w.-]+(?::\d{1,5})?(?: +https?:\/\/(?:\*\.)?[\w.-]+(?::\d{1,5})?)*)$/;
 
 /** A configuration the server cannot start with; its message is one line naming the variable. */
 export class InvalidConfigError extends Error {}
@@ -210,7 +210,7 @@ export class AppConfig {
    */
   @Matches(EMBED_ORIGINS, {
     message:
-      'EMBED_ORIGINS must be * or origins such as https://news.example.com, separated by spaces',
+      "EMBED_ORIGINS must be *, 'none' or origins such as https://news.example.com, separated by spaces",
   })
   EMBED_ORIGINS = '*';
 

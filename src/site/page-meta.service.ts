@@ -23,7 +23,8 @@ export interface PageMeta {
 
 /**
  * The newest entries a blog page's structured data lists as its live blog updates: as many as
- * its first page shows, so that page's own serve (see shownNewest).
+ * its first page shows, so that page's own entries serve without another query (see
+ * shownNewest).
  */
 export const UPDATES_LISTED = ENTRIES_PER_PAGE;
 

@@ -160,6 +160,39 @@ describe('A blog embedded in another site, in a browser', () => {
     expect(cspViolations).toEqual([]);
   });
 
+  it('should hold new entries while the reader reads further down the frame, not push the text away', async () => {
+    for (let i = 1; i <= 6; i++) {
+      await publishPost(testApp, token, slug, {
+        body: `Update ${i}\n\n${'The ball goes out for a throw-in on the far side. '.repeat(12)}`,
+      });
+    }
+    const frame = await openArticle();
+    await frameFitsItsPage(frame, 'the frame to take the height of its page');
+
+    // The reader scrolls the article down into the middle of the blog.
+    await page.evaluate(() =>
+      window.scrollTo(0, document.querySelector('iframe')!.offsetTop + 700),
+    );
+    // The frame learns where the reader's screen begins (its button goes there).
+    await frame.waitForFunction(
+      () => parseInt(document.getElementById('new-updates')!.style.top, 10) > 600,
+    );
+    const { post } = await publishPost(testApp, token, slug, { body: 'Goal!' });
+
+    const button = frame.locator('#new-updates', { hasText: '1 new update' });
+    await button.waitFor();
+    await expect(frame.locator(`#post-${post.id}`).count()).resolves.toBe(0);
+    // Where the reader is looking: on their screen, not at the frame's top, scrolled away.
+    const { y } = (await button.boundingBox())!;
+    expect(y).toBeGreaterThanOrEqual(0);
+    expect(y).toBeLessThan(page.viewportSize()!.height);
+
+    // Back at the top of the blog, the entry is there.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await frame.locator(`#post-${post.id}`).waitFor();
+    await expect(button.isHidden()).resolves.toBe(true);
+  });
+
   it('should take its height from its own frame only, not from messages of the embedding page', async () => {
     const frame = await openArticle();
     await frameFitsItsPage(frame, 'the frame to take the height of its page');
@@ -176,6 +209,29 @@ describe('A blog embedded in another site, in a browser', () => {
 
     expect(await frameHeight()).toBeLessThan(3000);
     await frameFitsItsPage(frame, 'the frame to fit its page');
+  });
+
+  it('should keep its height when read oldest first inside the frame, the embedding origin carried along', async () => {
+    await publishPost(testApp, token, slug, { body: 'First' });
+    const frame = await openArticle();
+
+    await frame.getByRole('link', { name: 'Oldest first' }).click();
+    // Firefox names no embedding origin (location.ancestorOrigins): the fragment must follow.
+    await frame.waitForURL(
+      `${testApp.url}/blogs/${slug}/embed?order=oldest#origin=${encodeURIComponent(new URL(newsSite.url).origin)}`,
+    );
+    await frame.locator('#connection', { hasText: 'Live' }).waitFor();
+    await frameFitsItsPage(frame, 'the frame to fit its oldest-first page');
+    const height = await frameHeight();
+    const { post } = await publishPost(testApp, token, slug, { body: 'Second, at the end' });
+    await frame.locator(`#post-${post.id}`).waitFor();
+
+    await waitUntil(
+      async () => (await frameHeight()) > height,
+      () => 'the frame to grow',
+    );
+    await frameFitsItsPage(frame, 'the frame to fit again');
+    expect(page.url()).toBe(newsSite.url);
   });
 
   it('should open links in the top window, not inside the frame', async () => {
