@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playw
 import request from 'supertest';
 import { ARTIFACTS_DIR, launchBrowser, recordCspViolations } from '../support/browser';
 import { createApiToken, createBlog, createUser, publishPost, signIn } from '../support/factories';
+import { waitUntil } from '../support/sse-client';
 import { makeDataDir, removeDataDir, startTestApp, TestApp } from '../support/test-app';
 
 /** Long enough that a few entries fill a screen. */
@@ -78,12 +79,14 @@ describe('Reading order and sharing in a browser', () => {
     return ids;
   }
 
-  async function edit(postId: number, change: Record<string, unknown>): Promise<void> {
-    await api()
+  /** Edits an entry through the API; its event's id. */
+  async function edit(postId: number, change: Record<string, unknown>): Promise<number> {
+    const response = await api()
       .patch(`/api/blogs/${slug}/posts/${postId}`)
       .auth(token, { type: 'bearer' })
       .send(change)
       .expect(200);
+    return response.body.eventId as number;
   }
 
   /**
@@ -147,12 +150,23 @@ describe('Reading order and sharing in a browser', () => {
       const page = await newPage();
       await openLive(page);
       let published: { post: Record<string, any> } | undefined;
-      // The page is read by the server before the entry is published, and arrives after.
+      // The ids of the stream's events as the browser receives them (Chromium's DevTools).
+      const received: number[] = [];
+      const devTools = await page.context().newCDPSession(page);
+      devTools.on('Network.eventSourceMessageReceived', ({ eventId }) => {
+        received.push(Number(eventId));
+      });
+      await devTools.send('Network.enable');
+      // The page is read by the server before the entry is published, and arrives after the
+      // browser has received both events.
       await page.route('**/api/blogs/*/posts?order=oldest&after=*', async (route) => {
         const response = await route.fetch();
         published = await publishPost(testApp, token, slug, { body: 'While loading' });
-        await edit(ids[21], { body: 'Changed while loading' });
-        await delay(1000);
+        const editEventId = await edit(ids[21], { body: 'Changed while loading' });
+        await waitUntil(
+          () => received.includes(editEventId),
+          () => `the browser to receive event ${editEventId}, got ${received.join(', ')}`,
+        );
         await route.fulfill({ response });
       });
       await page.locator('#load-newer').click();
@@ -433,10 +447,6 @@ describe('Reading order and sharing in a browser', () => {
     });
   });
 });
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Waits until the element is within the viewport (a smooth scroll takes a moment). */
 async function waitUntilInView(page: Page, selector: string): Promise<void> {
