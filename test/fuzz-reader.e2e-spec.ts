@@ -115,7 +115,9 @@ describe('Fuzzing the write endpoints and the stream cursor', () => {
         const label = 'GET /blogs/:slug/events';
         const input = fc.record({
           blog: fc.constantFrom('main', 'posts', 'status', 'unknown'),
-          unknownSlug: hostileSegment,
+          // A dot segment never reaches the stream's route: the client's URL parser resolves
+          // `/blogs/./events` to `/blogs/events`, the page of a blog called "events".
+          unknownSlug: hostileSegment.filter((slug) => !/^(?:\.|%2e){1,2}$/i.test(slug)),
           header: oneIn(2, cursorText),
           query: oneIn(2, streamQuery),
           validOp: oneIn(VALID_OP_ONE_IN, validOp),
