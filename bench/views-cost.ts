@@ -7,17 +7,13 @@
  *
  *   npm run bench:views    (= npm run build && ts-node bench/views-cost.ts)
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { SeenViews } from '../src/counters/seen-views';
-import { freePort, HttpClient } from './fanout/targets';
+import { startBuiltServer } from './built-server';
+import { HttpClient } from './fanout/targets';
 
-const ADMIN = { email: 'bench@example.test', password: 'bench password' };
 const ENTRIES = 50;
 const PUBLISHES = 200;
 const PUBLISH_INTERVAL_MS = 50;
@@ -165,49 +161,13 @@ function measureStore(): {
 async function main(): Promise<void> {
   // First, while this process holds little else: the readings are then about the store alone.
   const store = measureStore();
-  const dir = mkdtempSync(join(tmpdir(), 'liveblog-bench-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['dist/src/main.js'], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_PATH: join(dir, 'db.sqlite'),
-      LOG_LEVEL: 'warn',
-      VIEWS_RATE_LIMIT: '1000000',
-      API_WRITE_RATE_LIMIT: '1000000',
-      SSE_MAX_PER_ADDRESS: '1000000',
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
+  const server = await startBuiltServer({
+    VIEWS_RATE_LIMIT: '1000000',
+    SSE_MAX_PER_ADDRESS: '1000000',
   });
-  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  const { base, auth } = server;
   const api = new HttpClient(base, 8);
   try {
-    // Ready once it answers its health check (migrations have run by then).
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const ready = await api.send('GET', '/health').then(
-        (answer) => answer.status === 200,
-        () => false,
-      );
-      if (ready) break;
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error('server not ready');
-      await sleep(100);
-    }
-
-    const login = await api.json(200, 'POST', '/api/auth/login', {}, ADMIN);
-    const session = String(login.headers['set-cookie']).split(';')[0];
-    const token = await api.json(
-      201,
-      'POST',
-      '/api/tokens',
-      { Cookie: session, 'X-CSRF-Token': String(login.json.csrfToken) },
-      { name: 'bench' },
-    );
-    const auth = { Authorization: `Bearer ${String(token.json.secret)}` };
     const blog = await api.json(201, 'POST', '/api/blogs', auth, { title: 'Bench', slug: 'bench' });
     const slug = (blog.json.blog as { slug: string }).slug;
     const publish = async (body: string) => {
@@ -261,9 +221,7 @@ async function main(): Promise<void> {
     );
   } finally {
     api.close();
-    server.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 
   console.log(
