@@ -183,7 +183,10 @@ describe('Fuzzing the write endpoints and the stream cursor', () => {
                 const [first] = reader.durableEvents;
                 if (start.kind === 'reset') {
                   expect(first).toMatchObject({ event: 'reset', id: String(newest) });
-                  expect(JSON.parse(first.data)).toEqual({ reason: expect.any(String) });
+                  expect(JSON.parse(first.data)).toEqual({
+                    reason: expect.any(String),
+                    epoch: expect.any(String),
+                  });
                 } else {
                   expect(first).toMatchObject({ event: replay[0].type, id: String(replay[0].id) });
                 }

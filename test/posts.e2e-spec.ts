@@ -152,13 +152,15 @@ describe('Posts API', () => {
   });
 
   describe('GET /api/blogs/:slug/posts', () => {
-    it('should list entries newest first with the newest event id', async () => {
+    it("should list entries newest first with the newest event id and the database's epoch", async () => {
       const first = await publishPost(testApp, token, slug, { body: 'First' });
       const second = await publishPost(testApp, token, slug, { body: 'Second' });
       const response = await api().get(posts()).expect(200);
+      const page = await request(testApp.url).get(`/blogs/${slug}`).expect(200);
       expect(response.body).toEqual({
         posts: [second.post, first.post],
         lastEventId: second.eventId,
+        epoch: /data-epoch="([\w-]{16})"/.exec(page.text)?.[1],
       });
     });
 

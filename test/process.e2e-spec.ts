@@ -62,7 +62,11 @@ describe('The server process', () => {
     const { body } = await request(server.url)
       .get(`/api/blogs/${blog.body.blog.slug}/posts`)
       .expect(200);
-    expect(body).toEqual({ posts: [published.body.post], lastEventId: published.body.eventId });
+    expect(body).toEqual({
+      posts: [published.body.post],
+      lastEventId: published.body.eventId,
+      epoch: expect.stringMatching(/^[\w-]{16}$/),
+    });
   });
 
   it('should stop on SIGTERM with exit code 0 within 10 s', async () => {

@@ -386,7 +386,10 @@ describe('The stream: GET /blogs/:slug/events', () => {
 
         const [reset, ...rest] = reader.durableEvents;
         expect(reset).toEqual({ event: 'reset', id: String(newest), data: expect.any(String) });
-        expect(JSON.parse(reset.data)).toEqual({ reason: expect.any(String) });
+        expect(JSON.parse(reset.data)).toEqual({
+          reason: expect.any(String),
+          epoch: expect.any(String),
+        });
         expect(JSON.parse(reset.data).reason).not.toBe('');
         expect(reader.text.startsWith(`retry: 3000\n\nid: ${newest}\nevent: reset\ndata: {`)).toBe(
           true,

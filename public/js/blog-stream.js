@@ -11,7 +11,7 @@ const STATES = {
 
 /**
  * Follows the stream named by `stream`'s data attributes from the event the page reflects
- * (`data-last-event-id`), applying each event to `entries`. Durable events are applied once
+ * (`data-last-event-id`, in the database's `data-epoch`), applying each event to `entries`. Durable events are applied once
  * each: a replay after a reconnect never applies anything twice. When the browser gives up for
  * good (a proxy's 502 or 503 during a deploy), the stream is re-created from the last applied
  * event, with exponential backoff and jitter so a restarted server is not hit by every reader at
@@ -22,6 +22,7 @@ export function followStream(stream, entries) {
   const connection = document.getElementById('connection');
   const readers = document.getElementById('readers');
   let lastEventId = Number(stream.dataset.lastEventId) || 0;
+  let epoch = stream.dataset.epoch ?? '';
   let source = null;
   let attempt = 0;
   let timer = null;
@@ -50,7 +51,8 @@ export function followStream(stream, entries) {
     clearTimeout(timer);
     if (source) source.close();
     show(offlineOr('connecting'));
-    source = new EventSource(`${streamUrl}?after=${lastEventId}`);
+    const inEpoch = epoch ? `&epoch=${encodeURIComponent(epoch)}` : '';
+    source = new EventSource(`${streamUrl}?after=${lastEventId}${inEpoch}`);
     source.addEventListener('open', () => {
       attempt = 0;
       show('live');
@@ -71,7 +73,12 @@ export function followStream(stream, entries) {
       'delete',
       durable((data) => entries.applyDelete(data.postId)),
     );
-    source.addEventListener('reset', reload);
+    source.addEventListener('reset', (event) => {
+      // After a restore from a backup the database has a new epoch: the next stream URL
+      // carries it, or every reconnect would reset again.
+      epoch = JSON.parse(event.data).epoch ?? epoch;
+      void reload();
+    });
     // Ephemeral figures carry no id and are never replayed: applied as they come.
     source.addEventListener('views', (event) => entries.applyViews(JSON.parse(event.data).counts));
     source.addEventListener('readers', (event) => {

@@ -20,6 +20,7 @@ export interface ComposerData {
   pinned: PostView[];
   posts: PostView[];
   lastEventId: number;
+  epoch: string;
   readersNow: number;
   /** Who an entry can be credited to, by name. */
   team: Array<{ id: number; name: string }>;
@@ -52,13 +53,11 @@ export class AdminService {
 
   /** The blog as its reader page shows it first (one place assembles that), to write in. */
   async composer(slug: string): Promise<ComposerData> {
-    const [{ blog, live, pinned, posts, lastEventId, readersNow }, users] = await Promise.all([
-      this.siteService.blog(slug),
-      this.usersService.list(),
-    ]);
+    const [{ blog, live, pinned, posts, lastEventId, epoch, readersNow }, users] =
+      await Promise.all([this.siteService.blog(slug), this.usersService.list()]);
     const team = users
       .map(({ id, name }) => ({ id, name }))
       .sort((a, b) => a.name.localeCompare(b.name));
-    return { blog, live, pinned, posts, lastEventId, readersNow, team };
+    return { blog, live, pinned, posts, lastEventId, epoch, readersNow, team };
   }
 }

@@ -52,8 +52,11 @@ export interface DurableEvents {
 export interface EphemeralEvents {
   views: { counts: Record<string, number> };
   readers: { readers: number };
-  /** To one reader whose cursor cannot be resumed from: reload, then follow live. */
-  reset: { reason: string };
+  /**
+   * To one reader whose cursor cannot be resumed from: reload, then follow live. `epoch` is the
+   * database's, for the reader's next stream URL (see database-epoch.ts).
+   */
+  reset: { reason: string; epoch: string };
 }
 
 export type DurableEventType = keyof DurableEvents;

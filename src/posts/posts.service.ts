@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, LessThan, MoreThan, Repository } from 'typeorm';
 import { User } from '../auth/user.entity';
 import { BlogsService } from '../blogs/blogs.service';
+import { DatabaseEpoch } from '../database/database-epoch';
 import { insertRow } from '../database/plain-rows';
 import { forUpdate } from '../database/row-locks';
 import {
@@ -50,6 +51,8 @@ const CHANGEABLE = [
 export interface PostPage {
   posts: PostView[];
   lastEventId: number;
+  /** The database's epoch, for the stream URL with `lastEventId` (database-epoch.ts). */
+  epoch: string;
 }
 
 export interface BlogActivity {
@@ -73,6 +76,7 @@ export class PostsService {
     private readonly blogsService: BlogsService,
     private readonly eventLog: EventLog,
     private readonly entryRenderer: EntryRenderer,
+    private readonly epoch: DatabaseEpoch,
   ) {}
 
   /**
@@ -94,7 +98,7 @@ export class PostsService {
     const lastEventId = await this.eventLog.newestId();
     const ownOnly = query.status !== 'published' && viewer && isContributor(viewer);
     const posts = await this.page(blog.id, { ...query, authorId: ownOnly ? viewer.id : undefined });
-    return { posts, lastEventId };
+    return { posts, lastEventId, epoch: this.epoch.id };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { BlogView, toBlogView } from '../blogs/blog-view';
 import { BlogsService } from '../blogs/blogs.service';
+import { DatabaseEpoch } from '../database/database-epoch';
 import { EventLog } from '../event-log/event-log.service';
 import type { PostView } from '../event-log/events';
 import { PostsService } from '../posts/posts.service';
@@ -36,6 +37,8 @@ export interface BlogPage {
   pinned: PostView[];
   posts: PostView[];
   lastEventId: number;
+  /** The database's epoch, which the stream URL carries with `lastEventId` (database-epoch.ts). */
+  epoch: string;
   readersNow: number;
   keyEvents: KeyEventItem[];
   /** Where the page's script reloads the key events after a reset of its stream. */
@@ -65,6 +68,7 @@ export class SiteService {
     private readonly postsService: PostsService,
     private readonly eventLog: EventLog,
     private readonly streamService: StreamService,
+    private readonly epoch: DatabaseEpoch,
   ) {}
 
   async home(): Promise<HomePage> {
@@ -124,6 +128,7 @@ export class SiteService {
       pinned,
       posts,
       lastEventId,
+      epoch: this.epoch.id,
       readersNow: this.streamService.readersOf(blog.id),
       keyEvents: keyEvents.map((post) => ({
         id: post.id,

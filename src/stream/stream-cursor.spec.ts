@@ -1,4 +1,4 @@
-import { readCursor } from './stream-cursor';
+import { inEpoch, OTHER_EPOCH, readCursor } from './stream-cursor';
 
 const INVALID = { kind: 'invalid', reason: expect.stringMatching(/non-negative integer/) };
 
@@ -73,6 +73,32 @@ describe('readCursor', () => {
 
     it('should reject a bad ?after= when the header is empty', () => {
       expect(readCursor('', '-1')).toEqual(INVALID);
+    });
+  });
+});
+
+describe('inEpoch', () => {
+  const cursor = { kind: 'after', eventId: 12 } as const;
+  const EPOCH = 'Qm9vbVNjb3JlZDE2';
+
+  it.each([
+    ['no epoch given (an older page or a script)', undefined],
+    ["the server's epoch", EPOCH],
+  ])('should keep the cursor with %s', (_name, given) => {
+    expect(inEpoch(cursor, given, EPOCH)).toBe(cursor);
+  });
+
+  it.each([
+    ['another epoch (a page from before a restore)', 'b3RoZXJEYXRhYmFzZQ'],
+    ['an empty one', ''],
+    ['the same with another case', EPOCH.toLowerCase()],
+    ['an array (?epoch=a&epoch=b)', [EPOCH, EPOCH]],
+    ['an object (?epoch[x]=a)', { x: EPOCH }],
+  ])('should reset with %s, whatever the cursor', (_name, given) => {
+    expect(inEpoch(cursor, given, EPOCH)).toEqual({ kind: 'invalid', reason: OTHER_EPOCH });
+    expect(inEpoch({ kind: 'none' }, given, EPOCH)).toEqual({
+      kind: 'invalid',
+      reason: OTHER_EPOCH,
     });
   });
 });

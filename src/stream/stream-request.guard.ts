@@ -1,7 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { BlogsService } from '../blogs/blogs.service';
-import { readCursor, type StreamCursor } from './stream-cursor';
+import { DatabaseEpoch } from '../database/database-epoch';
+import { inEpoch, readCursor, type StreamCursor } from './stream-cursor';
 import { StreamsPerAddress } from './streams-per-address';
 
 /** What StreamRequestGuard found out about a stream request, for the handler to open it. */
@@ -19,12 +20,17 @@ export class StreamRequestGuard implements CanActivate {
   constructor(
     private readonly blogsService: BlogsService,
     private readonly streamsPerAddress: StreamsPerAddress,
+    private readonly epoch: DatabaseEpoch,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<StreamRequest>();
     const blogId = await this.blogsService.idBySlug(String(request.params.slug));
-    const cursor = readCursor(request.headers['last-event-id'], request.query.after);
+    const cursor = inEpoch(
+      readCursor(request.headers['last-event-id'], request.query.after),
+      request.query.epoch,
+      this.epoch.id,
+    );
     const release = await this.streamsPerAddress.admit(request.ip ?? '');
     request.stream = { blogId, cursor, release };
     return true;

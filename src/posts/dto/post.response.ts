@@ -118,6 +118,13 @@ export class PostPageAnswer implements PostPage {
       'The newest event id when the list was read: open the stream with `?after=` it to follow on without a gap.',
   })
   lastEventId!: number;
+
+  @ApiProperty({
+    example: 'wJ8mXq2dTn4pLb6s',
+    description:
+      "The database's epoch: open the stream with `&epoch=` it, and a restore from a backup resets the stream rather than resuming at ids that now mean other entries.",
+  })
+  epoch!: string;
 }
 
 export class PostWriteAnswer implements PostWrite {
