@@ -32,7 +32,8 @@ made with \`POST /api/tokens\`), and need no CSRF token.
 
 **Errors** are \`{"statusCode", "message", "error"}\`; \`message\` is a sentence, or a list of
 them when several fields are wrong. A request body over 1 MB is a 413; over a limit is a 429
-with \`Retry-After\`.
+with \`Retry-After\`. Any route may answer 503 with \`Retry-After\` while the server cannot write
+(its disk is full) or reach its database; its message says what failed.
 
 **The live stream** of a blog is \`GET /blogs/{slug}/events\`, Server-Sent Events (not JSON, so
 not described here): its events carry the same \`Post\` as this API. See docs/api.md and
@@ -50,6 +51,7 @@ const TAGS: Array<[string, string]> = [
   ['Photos', 'Photos for entries, resized and stored without metadata.'],
   ['Account', 'Your own name and picture.'],
   ['API tokens', 'Tokens for scripts: `Authorization: Bearer lbt_…`.'],
+  ['Webhooks', "Admins' URLs that get every event POSTed, signed (docs/webhooks.md)."],
   ['Sign-in', 'Browser sessions, and the first admin.'],
   ['Views', "The reader page's report of the entries a reader has seen."],
   ['Docs', 'This document, and the page that shows it.'],

@@ -1,3 +1,4 @@
+import { ignoreStorageFailure } from '../database/database-errors';
 import { findRowWithRelation } from '../database/plain-rows';
 import { Transactions } from '../database/transactions';
 import { NotFoundError } from '../errors/domain-errors';
@@ -78,9 +79,10 @@ export class ApiTokensService {
     if (!token) return null;
     const now = new Date();
     if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > TOUCH_INTERVAL_MS) {
-      await this.transactions.run((manager) =>
-        manager.update(ApiToken, { id: token.id }, { lastUsedAt: now }),
-      );
+      // Only a note of use: a storage that cannot write now still lets the token read.
+      await this.transactions
+        .run((manager) => manager.update(ApiToken, { id: token.id }, { lastUsedAt: now }))
+        .catch(ignoreStorageFailure);
     }
     return token;
   }

@@ -1,3 +1,4 @@
+import { ignoreStorageFailure } from '../database/database-errors';
 import { Transactions } from '../database/transactions';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -58,14 +59,20 @@ export class SessionsService {
       session.expiresAt.getTime() <= now ||
       session.lastSeenAt.getTime() + SESSION_IDLE_MS <= now
     ) {
-      await this.transactions.run((manager) => manager.delete(Session, { idHash: session.idHash }));
+      // Ended either way; a storage that cannot write now (a full disk) removes it later.
+      await this.transactions
+        .run((manager) => manager.delete(Session, { idHash: session.idHash }))
+        .catch(ignoreStorageFailure);
       return null;
     }
     if (now - session.lastSeenAt.getTime() > TOUCH_INTERVAL_MS) {
       session.lastSeenAt = new Date(now);
-      await this.transactions.run((manager) =>
-        manager.update(Session, { idHash: session.idHash }, { lastSeenAt: session.lastSeenAt }),
-      );
+      // Only a note of use: a storage that cannot write now does not sign anyone out.
+      await this.transactions
+        .run((manager) =>
+          manager.update(Session, { idHash: session.idHash }, { lastSeenAt: session.lastSeenAt }),
+        )
+        .catch(ignoreStorageFailure);
     }
     return session;
   }

@@ -1,9 +1,11 @@
+import Database from 'better-sqlite3';
 import { DataSource, EntityManager } from 'typeorm';
 import { openTestDatabase, saveEditorAndBlog, saveEntry } from '../../test/support/test-database';
 import { User } from '../auth/user.entity';
 import { Blog } from '../blogs/blog.entity';
 import { LogEvent } from '../event-log/log-event.entity';
 import { Post } from '../posts/post.entity';
+import { StorageStatus } from './storage-status';
 import { Transactions } from './transactions';
 
 interface Fixture {
@@ -109,6 +111,49 @@ describe(Transactions.name, () => {
       const { posts, events } = await stored(fixture);
       expect(posts).toEqual(['second']);
       expect(events).toHaveLength(1);
+    });
+
+    it('should commit the writes after one that SQLite rolled back by itself, as after a full disk', async () => {
+      const fixture = await setUp();
+      // SQLite ends the transaction itself on SQLITE_FULL; RAISE(ROLLBACK) does the same.
+      await fixture.dataSource.query(
+        `CREATE TEMP TRIGGER "refuse" BEFORE INSERT ON main."posts" WHEN NEW."body" = 'refused'
+         BEGIN SELECT RAISE(ROLLBACK, 'refused'); END`,
+      );
+      await expect(
+        fixture.transactions.run((manager) => saveEntry(manager, fixture, 'refused')),
+      ).rejects.toThrow('refused');
+      await expect(
+        fixture.transactions.run(async (manager) => {
+          await saveEntry(manager, fixture, 'undone');
+          throw new Error('a later write fails');
+        }),
+      ).rejects.toThrow('a later write fails');
+
+      await fixture.transactions.run((manager) => saveEntry(manager, fixture, 'kept'));
+
+      // Read by another connection: only a committed write is there.
+      const other = new Database(fixture.dataSource.options.database as string, { readonly: true });
+      const bodies = other.prepare('SELECT "body" FROM "posts"').pluck().all();
+      other.close();
+      expect(bodies).toEqual(['kept']);
+    });
+
+    it('should tell StorageStatus of a write the storage refused, until one succeeds', async () => {
+      const { dataSource } = await setUp();
+      const storageStatus = new StorageStatus();
+      const transactions = new Transactions(dataSource, storageStatus);
+      const diskFull = Object.assign(new Error('database or disk is full'), {
+        code: 'SQLITE_FULL',
+      });
+
+      await expect(transactions.run(() => Promise.reject(diskFull))).rejects.toBe(diskFull);
+      expect(storageStatus.current()).toEqual({ failure: 'disk-full', since: expect.any(Date) });
+      await expect(transactions.run(() => Promise.reject(new Error('a bug')))).rejects.toThrow();
+      expect(storageStatus.current()?.failure).toBe('disk-full');
+
+      await transactions.run((manager) => manager.query('SELECT 1'));
+      expect(storageStatus.current()).toBeNull();
     });
   });
 });

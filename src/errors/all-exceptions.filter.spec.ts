@@ -1,4 +1,5 @@
 import { ArgumentsHost, NotFoundException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import {
   ConflictError,
@@ -12,14 +13,21 @@ import {
 /** What the filter did to the response. */
 interface Answer {
   status?: number;
+  headers?: Record<string, string>;
   json?: unknown;
   page?: { view: string; data: Record<string, unknown> };
 }
 
-function answerTo(exception: unknown, request: { path: string; accepts?: string }): Answer {
+function answerTo(
+  exception: unknown,
+  request: { path: string; accepts?: string; method?: string },
+): Answer {
   const answer: Answer = {};
   const response = {
     headersSent: false,
+    setHeader(name: string, value: string) {
+      answer.headers = { ...answer.headers, [name]: value };
+    },
     status(code: number) {
       answer.status = code;
       return response;
@@ -32,7 +40,7 @@ function answerTo(exception: unknown, request: { path: string; accepts?: string 
     },
   };
   const fullRequest = {
-    method: 'GET',
+    method: request.method ?? 'GET',
     path: request.path,
     originalUrl: request.path,
     accepts: () => request.accepts ?? 'json',
@@ -81,6 +89,55 @@ describe(AllExceptionsFilter.name, () => {
         page: {
           view: 'pages/error',
           data: { title: 'Not Found', heading: 'Page not found', message: error.message },
+        },
+      });
+    });
+  });
+
+  describe('a storage that refuses', () => {
+    const diskFull = new QueryFailedError(
+      'COMMIT',
+      [],
+      Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+    );
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+
+    it('should answer a write 503 with Retry-After, saying what is full and that nothing was saved', () => {
+      expect(answerTo(diskFull, { path: '/api/blogs/a/posts', method: 'POST' })).toEqual({
+        status: 503,
+        headers: { 'Retry-After': '30' },
+        json: {
+          statusCode: 503,
+          message:
+            'The server cannot save changes right now: its disk is full. Try again in a moment; nothing was saved.',
+          error: 'Service Unavailable',
+        },
+      });
+    });
+
+    it('should answer a read 503 when PostgreSQL cannot be reached', () => {
+      expect(answerTo(refused, { path: '/api/blogs' })).toMatchObject({
+        status: 503,
+        headers: { 'Retry-After': '30' },
+        json: {
+          message:
+            'The server cannot read its data right now: its database cannot be reached. Try again in a moment.',
+        },
+      });
+    });
+
+    it('should show a browser the reason on the error page', () => {
+      expect(
+        answerTo(diskFull, { path: '/admin/blogs/a/posts', method: 'POST', accepts: 'html' }).page,
+      ).toEqual({
+        view: 'pages/error',
+        data: {
+          title: 'Service Unavailable',
+          heading: 'Try again in a moment',
+          message:
+            'The server cannot save changes right now: its disk is full. Try again in a moment; nothing was saved.',
         },
       });
     });

@@ -8,6 +8,11 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import {
+  STORAGE_FAILURE_REASONS,
+  type StorageFailure,
+  storageFailureOf,
+} from '../database/database-errors';
 import { DomainError, type DomainErrorCode } from './domain-errors';
 
 export interface ErrorBody {
@@ -48,7 +53,26 @@ const PAGE_HEADINGS: Record<number, string> = {
   404: 'Page not found',
   429: 'Too many attempts',
   500: 'Something went wrong',
+  503: 'Try again in a moment',
 };
+
+/**
+ * The `Retry-After` of a 503 when the storage fails, in seconds: freeing disk space or
+ * restarting PostgreSQL takes tens of seconds, and clients retrying sooner would only add load
+ * to a server that cannot take it. A retry that comes too early gets another 503.
+ */
+export const STORAGE_RETRY_AFTER_SECONDS = 30;
+
+/** What a user is told when the storage refuses: what failed, and whether anything was kept. */
+function storageFailureMessage(failure: StorageFailure, method: string): string {
+  const reason = STORAGE_FAILURE_REASONS[failure];
+  if (method === 'GET' || method === 'HEAD') {
+    return `The server cannot read its data right now: ${reason}. Try again in a moment.`;
+  }
+  // A connection lost during a commit leaves unknown whether it committed: no promise then.
+  const outcome = failure === 'unreachable' ? '' : '; nothing was saved';
+  return `The server cannot save changes right now: ${reason}. Try again in a moment${outcome}.`;
+}
 
 /** The editors' pages: signed out, they lead to the sign-in form. */
 function isAdminPage(request: Request): boolean {
@@ -78,8 +102,9 @@ function errorBody(statusCode: number, message: string | string[]): ErrorBody {
  * Every error leaves as the contract's JSON `{statusCode, message, error}`, or as an error page
  * for a browser. A service's DomainError gets the status of its code; Nest's HttpExceptions
  * (guards, pipes, validation: the HTTP edge) and Express's client errors keep their status
- * and message; anything else is a bug: logged with its stack and the request id, answered as
- * a bare 500.
+ * and message; a storage that refuses (a full disk, PostgreSQL down: database-errors.ts) is
+ * a 503 with `Retry-After` that says what failed; anything else is a bug: logged with its
+ * stack and the request id, answered as a bare 500.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -88,12 +113,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<Request & { id?: unknown }>();
     const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toErrorBody(exception, request);
+    const storageFailure = storageFailureOf(exception);
+    const body = storageFailure
+      ? errorBody(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          storageFailureMessage(storageFailure, request.method),
+        )
+      : this.toErrorBody(exception, request);
     // A stream that has started cannot change its status; the connection just ends.
     if (response.headersSent) {
       response.end();
       return;
     }
+    if (storageFailure) response.setHeader('Retry-After', String(STORAGE_RETRY_AFTER_SECONDS));
     if (body.statusCode === 401 && request.method === 'GET' && isAdminPage(request)) {
       const next = encodeURIComponent(request.originalUrl);
       response.redirect(303, `/admin/login?next=${next}`);
@@ -104,8 +136,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.render('pages/error', {
         title: body.error,
         heading: PAGE_HEADINGS[body.statusCode] ?? body.error,
+        // A 503 says why and when to come back; other server errors say nothing of the bug.
         message:
-          body.statusCode >= 500
+          body.statusCode >= 500 && body.statusCode !== 503
             ? 'Please try again in a moment.'
             : [body.message].flat().join(' '),
       });

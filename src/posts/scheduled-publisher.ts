@@ -4,6 +4,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
+import { storageFailureOf } from '../database/database-errors';
 import { PostsService } from './posts.service';
 
 /**
@@ -46,7 +47,11 @@ export class ScheduledPublisher implements OnApplicationBootstrap, BeforeApplica
       .then((published) => {
         if (published > 0) this.logger.log(`Published ${published} scheduled entries`);
       })
-      .catch((error: unknown) => this.logger.error(error))
+      .catch((error: unknown) => {
+        // The next look tries again; a storage that fails (a full disk, PostgreSQL down) is
+        // told once by StorageStatus and /health, not twice a second here.
+        if (!storageFailureOf(error)) this.logger.error(error);
+      })
       .finally(() => (this.running = undefined));
   }
 }
