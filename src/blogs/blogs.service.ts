@@ -42,6 +42,12 @@ export class BlogsService {
     return blog.id;
   }
 
+  /** The slug of a blog whose id idBySlug() gave (every blog with a stream open here). */
+  knownSlugOf(blogId: number): string | undefined {
+    for (const [slug, id] of this.idsBySlug) if (id === blogId) return slug;
+    return undefined;
+  }
+
   async create(dto: CreateBlogDto): Promise<Blog> {
     try {
       return await this.transactions.run(async (manager) => {

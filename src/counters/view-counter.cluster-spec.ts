@@ -12,6 +12,7 @@ import {
 } from '../../test/support/test-database';
 import { TestRedis } from '../../test/support/redis';
 import { ViewCounter } from './view-counter.service';
+import { MetricsService } from '../metrics/metrics.service';
 
 /** No blog has it: the blog of the test's markers. */
 const MARKER_BLOG_ID = -1;
@@ -58,7 +59,14 @@ describe(`${ViewCounter.name} on several processes`, () => {
     const relay = new FiguresRelay(connection, bus);
     await relay.onModuleInit();
     const posts = database.dataSource.getRepository(Post);
-    const counter = new ViewCounter(posts, transactions, bus, connection, relay);
+    const counter = new ViewCounter(
+      posts,
+      transactions,
+      bus,
+      new MetricsService(),
+      connection,
+      relay,
+    );
     const figures: BlogFigures[] = [];
     bus.figures$
       .pipe(filter((figure) => figure.blogId !== MARKER_BLOG_ID))

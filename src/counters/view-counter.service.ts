@@ -8,10 +8,12 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
+import { storageFailureOf } from '../database/database-errors';
 import { Transactions } from '../database/transactions';
 import { Post } from '../posts/post.entity';
 import { EventBus } from '../event-log/event-bus';
 import { type BlogFigures, viewCounts } from '../event-log/events';
+import { MetricsService } from '../metrics/metrics.service';
 import { FiguresRelay } from '../redis/figures-relay';
 import { RedisConnection } from '../redis/redis-connection';
 import { SeenViews } from './seen-views';
@@ -44,6 +46,7 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
     @InjectRepository(Post) private readonly posts: Repository<Post>,
     private readonly transactions: Transactions,
     private readonly eventBus: EventBus,
+    private readonly metrics: MetricsService,
     @Optional() redis?: RedisConnection,
     @Optional() private readonly figuresRelay?: FiguresRelay,
   ) {
@@ -63,10 +66,13 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
   async beforeApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
+    const unwritten = [...this.pending.values()].reduce((sum, views) => sum + views, 0);
+    if (unwritten > 0) this.logger.warn(`${unwritten} views could not be written before stopping`);
   }
 
   /** Counts the views a reader reports on a blog's page; ids of other blogs' entries are ignored. */
   async report(blogId: number, readerId: string, postIds: number[]): Promise<void> {
+    this.metrics.viewReports.inc();
     if (postIds.length === 0) return;
     const entries = await this.posts.find({
       select: { id: true },
@@ -79,6 +85,7 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
 
   /** Counts a view of an entry by a reader, once per reader and entry; never waited for. */
   record(readerId: string, postId: number): void {
+    this.metrics.viewReports.inc();
     void this.count(readerId, [postId]);
   }
 
@@ -86,6 +93,7 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
   private async count(readerId: string, postIds: number[]): Promise<void> {
     for (const postId of await this.seen.firstViews(readerId, postIds)) {
       this.pending.set(postId, (this.pending.get(postId) ?? 0) + 1);
+      this.metrics.viewsCounted.inc();
     }
   }
 
@@ -101,15 +109,25 @@ export class ViewCounter implements OnModuleInit, OnModuleDestroy, BeforeApplica
     if (this.pending.size === 0) return;
     const increments = this.pending;
     this.pending = new Map();
-    const totals = await this.transactions.run(async (manager) => {
-      for (const [id, views] of increments) {
-        await manager.increment(Post, { id }, 'views', views);
-      }
-      return manager.find(Post, {
-        select: { id: true, blogId: true, views: true },
-        where: { id: In([...increments.keys()]), status: 'published' },
+    const totals = await this.transactions
+      .run(async (manager) => {
+        for (const [id, views] of increments) {
+          await manager.increment(Post, { id }, 'views', views);
+        }
+        return manager.find(Post, {
+          select: { id: true, blogId: true, views: true },
+          where: { id: In([...increments.keys()]), status: 'published' },
+        });
+      })
+      .catch((error: unknown) => {
+        // Kept for the next flush: a full disk or PostgreSQL down delays views, loses none.
+        for (const [id, views] of increments) {
+          this.pending.set(id, (this.pending.get(id) ?? 0) + views);
+        }
+        // StorageStatus says it once; a log line every second would say it again.
+        if (storageFailureOf(error)) return [];
+        throw error;
       });
-    });
     const countsByBlog = new Map<number, Record<string, number>>();
     for (const post of totals) {
       const counts = countsByBlog.get(post.blogId) ?? {};

@@ -2,17 +2,22 @@ import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
+import { DatabaseEpoch } from './database-epoch';
 import { dataSourceOptions } from './data-source-options';
+import { FailedQueryLogger } from './failed-query-logger';
 import { runPendingMigrations } from './migrations';
+import { StorageStatus } from './storage-status';
 import { Transactions } from './transactions';
 
 @Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
+      inject: [AppConfig, MetricsService],
+      useFactory: (config: AppConfig, metrics: MetricsService) => ({
         ...dataSourceOptions(config),
+        logger: new FailedQueryLogger(metrics),
         // Fail at once on a broken database instead of retrying for half a minute.
         retryAttempts: 0,
       }),
@@ -28,7 +33,15 @@ import { Transactions } from './transactions';
       },
     }),
   ],
-  providers: [Transactions],
-  exports: [Transactions],
+  providers: [
+    StorageStatus,
+    Transactions,
+    {
+      provide: DatabaseEpoch,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => DatabaseEpoch.of(dataSource.manager),
+    },
+  ],
+  exports: [StorageStatus, Transactions, DatabaseEpoch],
 })
 export class DatabaseModule {}

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, MoreThan, Repository } from 'typeorm';
+import { readSetting } from '../database/settings';
 import { Transactions } from '../database/transactions';
+import { MetricsService } from '../metrics/metrics.service';
 import type { NewEvent } from './events';
 import { LogEvent } from './log-event.entity';
 import { LogFeed, newestEventId } from './log-feed';
@@ -15,6 +17,9 @@ export interface ChangeWithEvent<C, E extends NewEvent | null = NewEvent | null>
   event: E;
 }
 
+/** The setting that says how far the log was pruned (see LogRetention). */
+export const PRUNED_THROUGH_SETTING = 'events_pruned_through';
+
 /** The id of the event committed, or null when there was none. */
 type EventIdOf<E> = E extends null ? null : number;
 
@@ -25,6 +30,7 @@ export class EventLog {
     @InjectRepository(LogEvent) private readonly events: Repository<LogEvent>,
     private readonly transactions: Transactions,
     private readonly feed: LogFeed,
+    private readonly metrics: MetricsService = new MetricsService(),
   ) {}
 
   /**
@@ -53,6 +59,7 @@ export class EventLog {
         throw error;
       });
     if (!logged) return { change, eventId: null as EventIdOf<E> };
+    this.metrics.eventsPublished.inc({ type: logged.type });
     await this.feed.committed(logged);
     return { change, eventId: logged.id as EventIdOf<E> };
   }
@@ -70,6 +77,14 @@ export class EventLog {
   /** Resolves once every event committed so far, by any process, is on this process's bus. */
   catchUp(): Promise<void> {
     return this.feed.catchUp();
+  }
+
+  /**
+   * Every event up to this id may have been pruned (LOG_RETENTION_DAYS); 0 when none was. Read
+   * from the database each time, as another process may have pruned.
+   */
+  async prunedThrough(): Promise<number> {
+    return Number((await readSetting(this.events.manager, PRUNED_THROUGH_SETTING)) ?? 0);
   }
 
   /** One page of a blog's events newer than `afterId`, oldest first. */

@@ -8,6 +8,7 @@ import { Blog } from '../blogs/blog.entity';
 import { dataSourceOptions } from '../database/data-source-options';
 import { runPendingMigrations } from '../database/migrations';
 import { Transactions } from '../database/transactions';
+import { MetricsService } from '../metrics/metrics.service';
 import { EventBus } from './event-bus';
 import { EventLog } from './event-log.service';
 import { entryDeleted } from './events';
@@ -47,7 +48,7 @@ afterEach(async () => {
 
 async function startProcess(
   makeFeed = (dataSource: DataSource, bus: EventBus) =>
-    new PostgresLogFeed(database.url, dataSource, bus, NO_SAFETY_READ_MS),
+    new PostgresLogFeed(database.url, dataSource, bus, new MetricsService(), NO_SAFETY_READ_MS),
 ): Promise<Process> {
   const dataSource = await new DataSource(
     dataSourceOptions({ DATABASE_PATH: 'unused', DATABASE_URL: database.url }),
@@ -171,7 +172,13 @@ describe('PostgresLogFeed', () => {
   it('should give the append that commits later the larger id, even when it started first', async () => {
     const slow = await startProcess(
       (dataSource, bus) =>
-        new FeedHoldingFirstAppend(database.url, dataSource, bus, NO_SAFETY_READ_MS),
+        new FeedHoldingFirstAppend(
+          database.url,
+          dataSource,
+          bus,
+          new MetricsService(),
+          NO_SAFETY_READ_MS,
+        ),
     );
     const fast = await startProcess();
     const slowFeed = slow.feed as FeedHoldingFirstAppend;
@@ -224,7 +231,8 @@ describe('PostgresLogFeed', () => {
   it('should still bring an event of another process when an append it looked covered by fails', async () => {
     await refuseAtCommit('Never committed');
     const late = await startProcess(
-      (dataSource, bus) => new FeedHearingLate(database.url, dataSource, bus, NO_SAFETY_READ_MS),
+      (dataSource, bus) =>
+        new FeedHearingLate(database.url, dataSource, bus, new MetricsService(), NO_SAFETY_READ_MS),
     );
     const { eventId } = await publish(processes[0], 'From another process');
     await (late.feed as FeedHearingLate).heardOne();

@@ -2,6 +2,7 @@ import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Client } from 'pg';
 import { DataSource, EntityManager, MoreThan } from 'typeorm';
 import { rowInsert } from '../database/plain-rows';
+import { MetricsService } from '../metrics/metrics.service';
 import { EventBus } from './event-bus';
 import { LogFeed, newestEventId } from './log-feed';
 import { LogEvent } from './log-event.entity';
@@ -50,11 +51,15 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
   private stopped = false;
   private reading?: Promise<void>;
   private nextRead?: Promise<void>;
+  /** Failures are logged once each, not at every retry while PostgreSQL is down. */
+  private readsFailing = false;
+  private listenerLost = false;
 
   constructor(
     private readonly databaseUrl: string,
     private readonly dataSource: DataSource,
     private readonly eventBus: EventBus,
+    private readonly metrics: MetricsService,
     private readonly safetyReadMs = SAFETY_READ_MS,
   ) {
     super();
@@ -142,11 +147,16 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
           this.newestPublished = event.id;
           this.eventBus.publishCommitted(event);
         }
-        if (events.length < READ_PAGE_SIZE) return;
+        if (events.length < READ_PAGE_SIZE) break;
       }
+      if (this.readsFailing) this.logger.log('Reading the event log works again');
+      this.readsFailing = false;
     } catch (error) {
       // The next notification or safety read tries again.
-      this.logger.error(`Reading the event log failed: ${(error as Error).message}`);
+      if (!this.readsFailing) {
+        this.logger.error(`Reading the event log failed: ${(error as Error).message}`);
+      }
+      this.readsFailing = true;
     }
   }
 
@@ -163,8 +173,10 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
     const lost = (error: Error) => {
       if (this.listener !== client) return;
       this.listener = undefined;
+      this.metrics.databaseErrors.inc({ kind: 'listener' });
       client.end().catch(() => undefined);
       this.logger.warn(`Event log listener lost (${error.message}); reconnecting`);
+      this.listenerLost = true;
       this.reconnectLater();
     };
     client.on('error', lost);
@@ -182,6 +194,8 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
       return;
     }
     this.listener = client;
+    if (this.listenerLost) this.logger.log('Event log listener reconnected');
+    this.listenerLost = false;
     // What committed while nobody here was listening.
     void this.catchUp();
   }
@@ -191,8 +205,9 @@ export class PostgresLogFeed extends LogFeed implements OnModuleInit, OnApplicat
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (this.stopped) return;
-      this.listen().catch((error: Error) => {
-        this.logger.warn(`Event log listener cannot connect (${error.message}); retrying`);
+      // Lost was said once; it is said again when it is back, not at every try between.
+      this.listen().catch(() => {
+        this.metrics.databaseErrors.inc({ kind: 'listener' });
         this.reconnectLater();
       });
     }, RECONNECT_MS);

@@ -1,8 +1,9 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BlogsModule } from '../blogs/blogs.module';
 import { EventLogModule } from '../event-log/event-log.module';
 import { MediaModule } from '../media/media.module';
+import { PublishTimingMiddleware } from '../metrics/publish-timing.middleware';
 import { EntryRenderer } from './entry-renderer';
 import { Post } from './post.entity';
 import { PostsController } from './posts.controller';
@@ -16,4 +17,15 @@ import { ScheduledPublisher } from './scheduled-publisher';
   providers: [PostsService, EntryRenderer, ScheduledPublisher],
   exports: [PostsService],
 })
-export class PostsModule {}
+export class PostsModule implements NestModule {
+  /** The entry writes, timed for the metrics. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(PublishTimingMiddleware)
+      .forRoutes(
+        { path: 'api/blogs/:slug/posts', method: RequestMethod.POST },
+        { path: 'api/blogs/:slug/posts/:id', method: RequestMethod.PATCH },
+        { path: 'api/blogs/:slug/posts/:id', method: RequestMethod.DELETE },
+      );
+  }
+}

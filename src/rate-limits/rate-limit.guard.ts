@@ -1,6 +1,16 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerException, ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerException,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
 import type { Request, Response } from 'express';
+import { MetricsService } from '../metrics/metrics.service';
 
 const WAIT_MESSAGES: Record<string, string> = {
   'sign-in': 'Too many sign-in attempts',
@@ -16,6 +26,15 @@ const WAIT_MESSAGES: Record<string, string> = {
  */
 @Injectable()
 export class RateLimitGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly metrics: MetricsService,
+  ) {
+    super(options, storage, reflector);
+  }
+
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
     return Promise.resolve(`address:${(request as unknown as Request).ip}`);
   }
@@ -31,6 +50,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     const response = context.switchToHttp().getResponse<Response>();
     response.setHeader('Retry-After', String(detail.timeToBlockExpire));
     const name = detail.key.slice(0, detail.key.indexOf(':'));
+    this.metrics.rateLimitRefusals.inc({ limit: name });
     const minutes = Math.ceil(detail.timeToBlockExpire / 60);
     const wait = minutes > 1 ? `${minutes} minutes` : `${detail.timeToBlockExpire} seconds`;
     throw new ThrottlerException(

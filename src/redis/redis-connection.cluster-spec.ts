@@ -40,4 +40,21 @@ describe(RedisConnection.name, () => {
       await unreachable.close();
     }
   });
+
+  it('should tell of each error of each connection, by its role, for the metrics', async () => {
+    const errors: string[] = [];
+    const unreachable = new RedisConnection('redis://127.0.0.1:1', {
+      onError: (role) => errors.push(role),
+    });
+    try {
+      unreachable.subscriber();
+      await expect(unreachable.client.get('key')).rejects.toThrow(/max retries/);
+
+      expect(errors.filter((role) => role === 'commands').length).toBeGreaterThanOrEqual(2);
+      expect(errors).toContain('pubsub');
+      expect(new Set(errors)).toEqual(new Set(['commands', 'pubsub']));
+    } finally {
+      await unreachable.close();
+    }
+  });
 });

@@ -17,6 +17,8 @@ export interface RedisConnectionOptions {
   prefix?: string;
   /** Names this process among those sharing the Redis; random by default. */
   processId?: string;
+  /** Told of every error of a connection, by its role (`commands`, `pubsub`): the metrics. */
+  onError?: (role: string) => void;
 }
 
 /**
@@ -32,9 +34,11 @@ export class RedisConnection implements OnApplicationShutdown {
   readonly processId: string;
   private readonly subscribers: Redis[] = [];
   private readonly logger = new Logger(RedisConnection.name);
+  private readonly onError?: (role: string) => void;
 
   constructor(url: string, options: RedisConnectionOptions = {}) {
     this.prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+    this.onError = options.onError;
     this.processId =
       options.processId ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.client = this.watched(
@@ -90,6 +94,7 @@ export class RedisConnection implements OnApplicationShutdown {
   private watched(connection: Redis, role: string): Redis {
     let failing = false;
     connection.on('error', (error: Error) => {
+      this.onError?.(role);
       if (failing) return;
       failing = true;
       this.logger.error(`Redis (${role}): ${error.message}; reconnecting`);

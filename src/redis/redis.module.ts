@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
 import { EventLogModule } from '../event-log/event-log.module';
+import { MetricsService } from '../metrics/metrics.service';
 import { FiguresRelay } from './figures-relay';
 import { RedisConnection } from './redis-connection';
 
@@ -19,7 +20,14 @@ export class RedisModule {
       global: true,
       imports: [EventLogModule],
       providers: [
-        { provide: RedisConnection, useFactory: () => new RedisConnection(url) },
+        {
+          provide: RedisConnection,
+          inject: [MetricsService],
+          useFactory: (metrics: MetricsService) =>
+            new RedisConnection(url, {
+              onError: (role) => metrics.redisErrors.inc({ connection: role }),
+            }),
+        },
         FiguresRelay,
       ],
       exports: [RedisConnection, FiguresRelay],

@@ -1,3 +1,4 @@
+import type { StreamBacklog } from '../metrics/metrics.service';
 import { FanOut } from './fan-out';
 import type { ReaderConnection } from './reader-connection';
 import type { ReaderTally } from './reader-counts';
@@ -34,10 +35,34 @@ export class BlogReaders {
     return total;
   }
 
-  /** Queues `send` for each reader of the blog; readers who join before their turn get it too. */
-  sendToBlog(blogId: number, send: (reader: ReaderConnection) => void): void {
+  /** How many streams are open on each blog that has any. */
+  countsByBlog(): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const [blogId, readers] of this.byBlog) counts.set(blogId, readers.size);
+    return counts;
+  }
+
+  /** What the open streams hold unsent, read from every one of them: for a scrape, not per event. */
+  backlog(): StreamBacklog {
+    const backlog: StreamBacklog = { slowReaders: 0, unsentBytes: 0, mostUnsentBytes: 0 };
+    for (const readers of this.byBlog.values()) {
+      for (const reader of readers) {
+        const unsent = reader.unsentBytes;
+        if (reader.backedUp) backlog.slowReaders++;
+        backlog.unsentBytes += unsent;
+        backlog.mostUnsentBytes = Math.max(backlog.mostUnsentBytes, unsent);
+      }
+    }
+    return backlog;
+  }
+
+  /**
+   * Queues `send` for each reader of the blog; readers who join before their turn get it too.
+   * `done` is called after the last one, if the blog has readers.
+   */
+  sendToBlog(blogId: number, send: (reader: ReaderConnection) => void, done?: () => void): void {
     const readers = this.byBlog.get(blogId);
-    if (readers) this.fanOut.push(readers, send);
+    if (readers) this.fanOut.push(readers, send, done);
   }
 
   sendToAll(send: (reader: ReaderConnection) => void): void {
@@ -47,7 +72,7 @@ export class BlogReaders {
   /** Ends every stream and forgets them all (the server is stopping). */
   closeAll(): void {
     for (const readers of this.byBlog.values()) {
-      for (const reader of readers) reader.close();
+      for (const reader of readers) reader.close('shutdown');
     }
     this.byBlog.clear();
   }

@@ -40,6 +40,26 @@ describe('FanOut', () => {
     await until(() => calls === readers.size);
   });
 
+  it('should tell each job when its last reader has had its turn, in order', async () => {
+    const readers = new Set(Array.from({ length: 50_000 }, (_, i) => reader(i)));
+    let written = 0;
+    const done: Array<[job: number, written: number]> = [];
+    const fanOut = new FanOut();
+    for (let job = 1; job <= 2; job++) {
+      fanOut.push(
+        readers,
+        () => written++,
+        () => done.push([job, written]),
+      );
+    }
+    await until(() => done.length === 2);
+
+    expect(done).toEqual([
+      [1, readers.size],
+      [2, 2 * readers.size],
+    ]);
+  });
+
   it('should skip readers that left before their turn and include those that joined', async () => {
     const a = reader(1);
     const b = reader(2);

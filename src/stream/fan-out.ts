@@ -9,6 +9,7 @@ const CLOCK_EVERY = 64;
 interface Job {
   readers: Iterator<ReaderConnection>;
   send: (reader: ReaderConnection) => void;
+  done?: () => void;
 }
 
 /**
@@ -25,9 +26,14 @@ export class FanOut {
    * Queues `send` for each reader of the set. The set is read as the job runs: a reader that
    * leaves before its turn is skipped, one that joins meanwhile is included: it ignores an
    * event it already has, by id; an ephemeral figure may reach it a moment out of date.
+   * `done` is called once the last reader has had its turn.
    */
-  push(readers: Set<ReaderConnection>, send: (reader: ReaderConnection) => void): void {
-    this.jobs.push({ readers: readers.values(), send });
+  push(
+    readers: Set<ReaderConnection>,
+    send: (reader: ReaderConnection) => void,
+    done?: () => void,
+  ): void {
+    this.jobs.push({ readers: readers.values(), send, done });
     this.schedule();
   }
 
@@ -51,6 +57,7 @@ export class FanOut {
         }
       }
       this.jobs.shift();
+      job.done?.();
     }
   };
 }

@@ -1,3 +1,4 @@
+import type { StreamCloseReason } from '../metrics/metrics.service';
 import { SseResponse } from './sse-transport';
 import { HEARTBEAT_CHUNK } from './stream-frames';
 
@@ -35,14 +36,19 @@ export class ReaderConnection {
   private replaying = true;
   private held: LiveFrame[] = [];
   private heldOverflowed = false;
-  private closed = false;
+  private closeReason?: StreamCloseReason;
   /** When the reader last got a comment line, or its stream opened (ms since the epoch). */
   private commentAt = Date.now();
 
   constructor(private readonly output: SseResponse) {}
 
   get isOpen(): boolean {
-    return !this.closed;
+    return this.closeReason === undefined;
+  }
+
+  /** Why the stream ended, once it has: the reason its metric counts. */
+  get closedFor(): StreamCloseReason | undefined {
+    return this.closeReason;
   }
 
   /** A live event from the bus, with a comment line when one is due. */
@@ -107,9 +113,14 @@ export class ReaderConnection {
     return this.output.backedUp;
   }
 
+  /** Bytes written to the connection and not yet sent. */
+  get unsentBytes(): number {
+    return this.output.unsentBytes;
+  }
+
   /** Resolves once the connection has room again, or has closed. */
   drained(): Promise<void> {
-    return this.closed ? Promise.resolve() : this.output.drained();
+    return this.isOpen ? this.output.drained() : Promise.resolve();
   }
 
   /** Holds writes back until uncork(), so several leave in one system call (a replay page). */
@@ -123,12 +134,13 @@ export class ReaderConnection {
 
   /** Writes a chunk; a reader too far behind is dropped, and resumes from the log. */
   write(chunk: Buffer): void {
-    if (!this.closed && !this.output.write(chunk)) this.close();
+    if (this.isOpen && !this.output.write(chunk)) this.close('slow');
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  /** Ends the stream; the first reason given is the one that counts. */
+  close(reason: StreamCloseReason): void {
+    if (!this.isOpen) return;
+    this.closeReason = reason;
     this.held = [];
     this.output.end();
   }

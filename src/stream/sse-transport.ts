@@ -237,6 +237,11 @@ export class SseResponse {
     return (this.socket ?? this.response).writableNeedDrain;
   }
 
+  /** Bytes written and not yet handed to the kernel. */
+  get unsentBytes(): number {
+    return (this.socket ?? this.response).writableLength;
+  }
+
   /** Resolves once the connection has room again, or has closed. */
   drained(): Promise<void> {
     const output = this.socket ?? this.response;

@@ -3,6 +3,7 @@ import { BlogsModule } from '../blogs/blogs.module';
 import { EventLogModule } from '../event-log/event-log.module';
 import { StreamTransportMiddleware } from './sse-transport';
 import { STREAM_ROUTE, StreamController } from './stream.controller';
+import { StreamMetrics } from './stream-metrics';
 import { StreamService } from './stream.service';
 import { StreamRequestGuard } from './stream-request.guard';
 import { StreamsPerAddress } from './streams-per-address';
@@ -10,7 +11,7 @@ import { StreamsPerAddress } from './streams-per-address';
 @Module({
   imports: [BlogsModule, EventLogModule],
   controllers: [StreamController],
-  providers: [StreamService, StreamsPerAddress, StreamRequestGuard],
+  providers: [StreamService, StreamMetrics, StreamsPerAddress, StreamRequestGuard],
   exports: [StreamService],
 })
 export class StreamModule implements NestModule {

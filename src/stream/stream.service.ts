@@ -6,12 +6,15 @@ import {
   OnModuleInit,
   Optional,
 } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import type { Subscription } from 'rxjs';
 import { AppConfig } from '../config/app-config';
+import { DatabaseEpoch } from '../database/database-epoch';
 import { EventBus } from '../event-log/event-bus';
 import { EventLog } from '../event-log/event-log.service';
 import { type BlogFigures, readersNow } from '../event-log/events';
 import type { LogEvent } from '../event-log/log-event.entity';
+import { MetricsService, type StreamBacklog } from '../metrics/metrics.service';
 import { RedisConnection } from '../redis/redis-connection';
 import { BlogReaders } from './blog-readers';
 import { Heartbeats } from './heartbeats';
@@ -52,6 +55,8 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     config: AppConfig,
     private readonly eventBus: EventBus,
     private readonly eventLog: EventLog,
+    private readonly epoch: DatabaseEpoch,
+    private readonly metrics: MetricsService,
     @Optional() redis?: RedisConnection,
   ) {
     this.retryFrame = encodeRetry(config.SSE_RETRY_MS);
@@ -94,6 +99,16 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     return this.readers.count(blogId);
   }
 
+  /** How many streams are open on this process, on each blog that has any. */
+  openStreamsByBlog(): Map<number, number> {
+    return this.readers.countsByBlog();
+  }
+
+  /** What the open streams of this process hold unsent (for metrics: it visits every one). */
+  backlog(): StreamBacklog {
+    return this.readers.backlog();
+  }
+
   /** How many read the blog now: with Redis, on every process (as heard within a second). */
   readersOf(blogId: number): number {
     return this.readerCounts.total(blogId, this.readers.count(blogId));
@@ -105,8 +120,10 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
    * and calls `onClose`.
    */
   open(blogId: number, cursor: StreamCursor, output: SseResponse, onClose: () => void): void {
+    this.metrics.streamsOpened.inc();
     if (this.stopping) {
       output.refuse(this.retryFrame);
+      this.metrics.streamsClosed.inc({ reason: 'shutdown' });
       onClose();
       return;
     }
@@ -117,13 +134,16 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       if (released) return;
       released = true;
       output.offClosed(release);
-      reader.close();
+      // Unless the server ended it first (slow reader, shutdown), the client went.
+      reader.close('client');
+      this.metrics.streamsClosed.inc({ reason: reader.closedFor });
       this.readers.remove(blogId, reader);
       onClose();
     };
     if (!output.onClosed(release)) return;
     this.start(blogId, cursor, output, reader).catch((error: unknown) => {
       this.logger.error(error);
+      reader.close('error');
       // The same way out as a client leaving, so its per-address slot is freed too.
       release();
     });
@@ -136,7 +156,8 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     reader: ReaderConnection,
   ): Promise<void> {
     if (!output.open(this.retryFrame)) {
-      reader.close();
+      // A HEAD request: the headers were all it asked for.
+      reader.close('client');
       return;
     }
     // Subscribe before reading the log, or events published meanwhile are lost.
@@ -152,7 +173,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     if (cursor.kind === 'invalid' || (cursor.kind === 'after' && cursor.eventId > newest)) {
       const reason =
         cursor.kind === 'invalid' ? cursor.reason : 'The cursor is newer than the newest event';
-      reader.write(resetChunk(newest, { reason }));
+      reader.write(resetChunk(newest, { reason, epoch: this.epoch.id }));
     }
     reader.lastSentId =
       cursor.kind === 'after' && cursor.eventId <= newest ? cursor.eventId : newest;
@@ -179,8 +200,16 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
 
   private async replay(blogId: number, reader: ReaderConnection): Promise<void> {
     for (;;) {
-      const events = await this.eventLog.readAfter(blogId, reader.lastSentId, REPLAY_PAGE_SIZE);
+      const afterId = reader.lastSentId;
+      const events = await this.eventLog.readAfter(blogId, afterId, REPLAY_PAGE_SIZE);
+      // Read after the page: a pruning that deleted events it would have held committed
+      // before it, so this tells of it (on any process).
+      const prunedThrough = await this.eventLog.prunedThrough();
       if (!reader.isOpen) return;
+      if (afterId < prunedThrough) {
+        this.resetPastPrunedCursor(reader);
+        return;
+      }
       // Written at the pace the reader reads: written at once, a replay of more than
       // MAX_UNSENT_BYTES would drop a reader that only resumes from far back.
       // Corked, a page leaves in a few large writes rather than one per event.
@@ -202,12 +231,27 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
     }
   }
 
+  /**
+   * The log no longer holds every event after the reader's cursor: it reloads, then follows
+   * live from the newest event on the bus (newer ones reach it live, as it is subscribed).
+   */
+  private resetPastPrunedCursor(reader: ReaderConnection): void {
+    const reason = 'The cursor is older than what the log keeps';
+    reader.write(resetChunk(this.newestId, { reason, epoch: this.epoch.id }));
+    reader.lastSentId = this.newestId;
+  }
+
   private broadcast(event: LogEvent): void {
     const { id, blogId } = event;
     const frame = new LiveFrame(id, durableChunk(event), this.heartbeats.dueBefore());
     this.newestId = Math.max(this.newestId, id);
     this.recentEvents.add(blogId, id, frame.chunk);
-    this.readers.sendToBlog(blogId, (reader) => reader.deliver(frame));
+    const start = performance.now();
+    this.readers.sendToBlog(
+      blogId,
+      (reader) => reader.deliver(frame),
+      () => this.metrics.fanOutSeconds.observe((performance.now() - start) / 1000),
+    );
   }
 
   /** A blog's figures to each of its live readers, encoded once; never logged nor replayed. */

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { isIP } from 'node:net';
 import { AppConfig } from '../config/app-config';
+import { MetricsService } from '../metrics/metrics.service';
 import { RedisConnection } from '../redis/redis-connection';
 import { SharedStreamCounts } from './shared-stream-counts';
 
@@ -47,6 +48,7 @@ export class StreamsPerAddress implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
     @Optional() redis?: RedisConnection,
   ) {
     this.shared = redis && new SharedStreamCounts(redis);
@@ -65,6 +67,7 @@ export class StreamsPerAddress implements OnModuleInit, OnModuleDestroy {
   async admit(address: string): Promise<() => void> {
     if (!(await this.counts.tryOpen(address, this.config.SSE_MAX_PER_ADDRESS))) {
       this.warnOnceAboutProxy(address);
+      this.metrics.rateLimitRefusals.inc({ limit: 'streams-per-address' });
       throw new HttpException(
         {
           statusCode: HttpStatus.TOO_MANY_REQUESTS,

@@ -1,0 +1,27 @@
+import { Injectable, NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { performance } from 'node:perf_hooks';
+import { MetricsService } from './metrics.service';
+
+/**
+ * Times the entry writes it is applied to (`liveblog_publish_request_seconds`), from the
+ * request reaching its route to the last byte of the answer, labelled by method, route
+ * pattern (never the URL: a slug or id per series would grow without bound) and status class.
+ */
+@Injectable()
+export class PublishTimingMiddleware implements NestMiddleware {
+  constructor(private readonly metrics: MetricsService) {}
+
+  use(request: Request, response: Response, next: NextFunction): void {
+    const start = performance.now();
+    response.once('finish', () => {
+      const labels = {
+        method: request.method,
+        route: (request.route as { path?: string } | undefined)?.path ?? 'none',
+        status: `${Math.floor(response.statusCode / 100)}xx`,
+      };
+      this.metrics.publishRequestSeconds.observe(labels, (performance.now() - start) / 1000);
+    });
+    next();
+  }
+}
