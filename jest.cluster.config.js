@@ -15,7 +15,9 @@ const SUITES_ON_POSTGRES = [
   'feeds',
   'health',
   'key-events',
+  'log-retention',
   'media',
+  'metrics',
   'posts',
   'reading-order',
   'search-engines',
@@ -23,6 +25,7 @@ const SUITES_ON_POSTGRES = [
   'stream',
   'stream-http',
   'views',
+  'webhooks',
 ];
 
 module.exports = {

@@ -16,6 +16,7 @@ import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { EventLogModule } from './event-log/event-log.module';
 import { FeedsModule } from './feeds/feeds.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { PostsModule } from './posts/posts.module';
 import { CountersModule } from './counters/counters.module';
 import { ShutdownModule } from './shutdown/shutdown.module';
@@ -24,6 +25,7 @@ import { StreamModule } from './stream/stream.module';
 import { rateLimitOptions } from './rate-limits/rate-limits';
 import { RedisConnection } from './redis/redis-connection';
 import { RedisModule } from './redis/redis.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
@@ -54,6 +56,7 @@ export class AppModule {
           },
         }),
         ShutdownModule,
+        MetricsModule.forRoot(config),
         RedisModule.forRoot(config),
         DatabaseModule,
         EventLogModule,
@@ -66,6 +69,7 @@ export class AppModule {
         FeedsModule,
         AccountModule,
         AdminModule,
+        WebhooksModule,
         ThrottlerModule.forRootAsync({
           inject: [{ token: RedisConnection, optional: true }],
           useFactory: (redis?: RedisConnection) => rateLimitOptions(config, credentialOf, redis),

@@ -5,21 +5,32 @@ import { BlogsModule } from '../blogs/blogs.module';
 import { PostsModule } from '../posts/posts.module';
 import { SiteModule } from '../site/site.module';
 import { StreamModule } from '../stream/stream.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
 import { AdminAccountController } from './admin-account.controller';
 import { AdminAuthController } from './admin-auth.controller';
 import { AdminController } from './admin.controller';
 import { AdminTokensController } from './admin-tokens.controller';
 import { AdminUsersController } from './admin-users.controller';
+import { AdminWebhooksController } from './admin-webhooks.controller';
 import { AdminService } from './admin.service';
 
 @Module({
-  imports: [AccountModule, AuthModule, BlogsModule, PostsModule, StreamModule, SiteModule],
+  imports: [
+    AccountModule,
+    AuthModule,
+    BlogsModule,
+    PostsModule,
+    StreamModule,
+    SiteModule,
+    WebhooksModule,
+  ],
   controllers: [
     AdminAuthController,
     AdminController,
     AdminUsersController,
     AdminTokensController,
     AdminAccountController,
+    AdminWebhooksController,
   ],
   providers: [AdminService],
 })

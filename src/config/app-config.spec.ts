@@ -39,8 +39,38 @@ describe('loadConfig', () => {
     ['SSE_HEARTBEAT_MS', '1000', 1000],
     ['SSE_RETRY_MS', '3600000', 3_600_000],
     ['VIEWS_RATE_LIMIT', '1000000', 1_000_000],
+    ['LOG_RETENTION_DAYS', '30', 30],
+    ['LOG_RETENTION_DAYS', '1', 1],
   ] as const)('should read %s=%p as %p', (name, given, expected) => {
     expect(load({ [name]: given })[name]).toBe(expected);
+  });
+
+  describe('metrics token', () => {
+    it('should leave metrics off when METRICS_TOKEN is unset or empty', () => {
+      expect(load({}).METRICS_TOKEN).toBeUndefined();
+      expect(load({ METRICS_TOKEN: '' }).METRICS_TOKEN).toBeUndefined();
+    });
+
+    it('should take a token of 16 characters or more', () => {
+      expect(load({ METRICS_TOKEN: 'a'.repeat(16) }).METRICS_TOKEN).toBe('a'.repeat(16));
+    });
+
+    it.each(['a'.repeat(15), 'sixteen or more, with spaces'])(
+      'should refuse %p in one line that does not print it',
+      (given) => {
+        const refusal = () => load({ METRICS_TOKEN: given });
+        expect(refusal).toThrow(
+          new InvalidConfigError(
+            'Invalid configuration: METRICS_TOKEN must be at least 16 characters, without spaces',
+          ),
+        );
+      },
+    );
+  });
+
+  it('should keep the whole event log when LOG_RETENTION_DAYS is unset or empty', () => {
+    expect(load({}).LOG_RETENTION_DAYS).toBeUndefined();
+    expect(load({ LOG_RETENTION_DAYS: '' }).LOG_RETENTION_DAYS).toBeUndefined();
   });
 
   it.each([
@@ -51,6 +81,9 @@ describe('loadConfig', () => {
     ['VIEWS_RATE_LIMIT', '0', 'VIEWS_RATE_LIMIT must be an integer from 1 to 1000000'],
     ['API_WRITE_RATE_LIMIT', '1.5', 'API_WRITE_RATE_LIMIT must be an integer from 1 to 1000000'],
     ['SSE_MAX_PER_ADDRESS', '1000001', 'SSE_MAX_PER_ADDRESS must be an integer from 1 to 1000000'],
+    ['LOG_RETENTION_DAYS', '0', 'LOG_RETENTION_DAYS must be an integer from 1 to 36500'],
+    ['LOG_RETENTION_DAYS', '7d', 'LOG_RETENTION_DAYS must be an integer from 1 to 36500'],
+    ['LOG_RETENTION_DAYS', '36501', 'LOG_RETENTION_DAYS must be an integer from 1 to 36500'],
   ])('should refuse %s=%p, naming its range but not the value', (name, given, message) => {
     expect(() => load({ [name]: given })).toThrow(
       new InvalidConfigError(`Invalid configuration: ${message}`),

@@ -175,6 +175,22 @@ export class AppConfig {
   @IntegerSetting({ min: 1024, max: 1_073_741_824 })
   MEDIA_MAX_BYTES = 15 * 1024 * 1024;
 
+  /** How long a webhook's receiver has to answer before the attempt counts as failed. */
+  @IntegerSetting({ min: 100, max: 60_000 })
+  WEBHOOK_TIMEOUT_MS = 10_000;
+
+  /** The first retry of a failed webhook delivery; each next one waits twice as long. */
+  @IntegerSetting({ min: 10, max: 3_600_000 })
+  WEBHOOK_RETRY_MIN_MS = 10_000;
+
+  /** The longest wait between two retries of a webhook delivery. */
+  @IntegerSetting({ min: 10, max: 86_400_000 })
+  WEBHOOK_RETRY_MAX_MS = 3_600_000;
+
+  /** How long a webhook delivery is retried before it is recorded as failed and skipped. */
+  @IntegerSetting({ min: 10, max: 604_800_000 })
+  WEBHOOK_GIVE_UP_MS = 86_400_000;
+
   /** Which proxies' X-Forwarded-* headers to believe (Express's `trust proxy`); see README. */
   @Transform(({ value }: { value: unknown }) => parseTrustProxy(value))
   @Validate(TrustProxyIsValid)
@@ -222,6 +238,18 @@ export class AppConfig {
   @IsString()
   @MinLength(32, { message: 'SESSION_SECRET must be at least 32 characters' })
   SESSION_SECRET?: string;
+
+  /** Turns on GET /metrics for whoever sends it as a bearer token (Prometheus); see docs/metrics.md. */
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,}$/, {
+    message: 'METRICS_TOKEN must be at least 16 characters, without spaces',
+  })
+  METRICS_TOKEN?: string;
+
+  /** Events older than this many days are pruned (entries stay); unset, the log keeps all. */
+  @IsOptional()
+  @IntegerSetting({ min: 1, max: 36_500 })
+  LOG_RETENTION_DAYS?: number;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',

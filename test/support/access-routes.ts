@@ -1,4 +1,5 @@
 import type { User } from '../../src/auth/user.entity';
+import { WebhooksService } from '../../src/webhooks/webhooks.service';
 import { AccessWorld, BROWSER_ACCEPT, randomSecret, unique } from './access-world';
 import { createUser, PASSWORD, publishPost } from './factories';
 import { multipartBody, transparentPng, uploadPhoto } from './photos';
@@ -47,6 +48,15 @@ export const isApi = (route: Route) => route.path.startsWith('/api/');
 async function freshTokenId(world: AccessWorld, user: User | undefined): Promise<number> {
   const { token } = await world.tokensService.create(user ?? world.entities.editor, 'to revoke');
   return token.id;
+}
+
+/** A webhook URL nothing listens on (the discard port): its deliveries fail, harmlessly. */
+const UNREACHABLE_HOOK = 'http://127.0.0.1:9/hook';
+
+/** A webhook added the way the API adds one, for routes that take a webhook id. */
+async function freshWebhookId(world: AccessWorld): Promise<number> {
+  const webhooks = world.testApp.app.get(WebhooksService);
+  return (await webhooks.create(world.entities.admin, { url: UNREACHABLE_HOOK })).id;
 }
 
 const setupForm = () => ({
@@ -521,6 +531,96 @@ export const ROUTES: Route[] = [
       form: {},
     }),
     allowed: { status: 303, location: '/admin/users' },
+  },
+  // Webhooks (admins only), in the API and the admin UI
+  {
+    method: 'GET',
+    path: '/api/webhooks',
+    access: 'admin',
+    request: () => ({ path: '/api/webhooks' }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/api/webhooks',
+    access: 'admin',
+    request: () => ({ path: '/api/webhooks', json: { url: UNREACHABLE_HOOK } }),
+    allowed: { status: 201 },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/webhooks/:id',
+    access: 'admin',
+    request: async (w) => ({
+      path: `/api/webhooks/${await freshWebhookId(w)}`,
+      json: { active: false },
+    }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/webhooks/:id',
+    access: 'admin',
+    request: async (w) => ({ path: `/api/webhooks/${await freshWebhookId(w)}` }),
+    allowed: { status: 204 },
+  },
+  {
+    method: 'POST',
+    path: '/api/webhooks/:id/secret',
+    access: 'admin',
+    request: async (w) => ({ path: `/api/webhooks/${await freshWebhookId(w)}/secret` }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/api/webhooks/:id/deliveries',
+    access: 'admin',
+    request: async (w) => ({ path: `/api/webhooks/${await freshWebhookId(w)}/deliveries` }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'GET',
+    path: '/admin/webhooks',
+    access: 'admin',
+    request: () => ({ path: '/admin/webhooks' }),
+    allowed: { status: 200 },
+  },
+  {
+    method: 'POST',
+    path: '/admin/webhooks',
+    access: 'admin',
+    request: () => ({ path: '/admin/webhooks', form: { url: UNREACHABLE_HOOK, blog: '' } }),
+    allowed: { status: 303, location: '/admin/webhooks' },
+  },
+  {
+    method: 'POST',
+    path: '/admin/webhooks/:id/active',
+    access: 'admin',
+    request: async (w) => ({
+      path: `/admin/webhooks/${await freshWebhookId(w)}/active`,
+      form: { active: 'false' },
+    }),
+    allowed: { status: 303, location: '/admin/webhooks' },
+  },
+  {
+    method: 'POST',
+    path: '/admin/webhooks/:id/secret',
+    access: 'admin',
+    request: async (w) => ({
+      path: `/admin/webhooks/${await freshWebhookId(w)}/secret`,
+      form: {},
+    }),
+    allowed: { status: 303, location: '/admin/webhooks' },
+  },
+  {
+    method: 'POST',
+    path: '/admin/webhooks/:id/remove',
+    access: 'admin',
+    request: async (w) => ({
+      path: `/admin/webhooks/${await freshWebhookId(w)}/remove`,
+      form: {},
+    }),
+    allowed: { status: 303, location: '/admin/webhooks' },
   },
 ];
 
