@@ -2,18 +2,20 @@
  * The built server (as `npm start` runs it) on a temp SQLite file, on a free loopback port,
  * with an admin and an API token: what the page benchmarks (photos, embed) measure.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './fanout/targets';
 
-const ADMIN = { email: 'bench@example.test', password: 'bench password' };
+export const ADMIN = { email: 'bench@example.test', password: 'bench password' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface BuiltServer {
   base: string;
   pid: number;
+  /** The server's process: with `ipc`, its channel for a preloaded probe's messages. */
+  child: ChildProcess;
   /** The API token's Authorization header. */
   auth: { Authorization: string };
   /** A JSON API call with the token; throws on anything but 2xx. */
@@ -21,11 +23,21 @@ export interface BuiltServer {
   stop: () => Promise<void>;
 }
 
-export async function startBuiltServer(env: Record<string, string> = {}): Promise<BuiltServer> {
+export interface BuiltServerOptions {
+  /** Node's own flags before the app, e.g. `--expose-gc` or `-r` a preload. */
+  nodeArgs?: string[];
+  /** Opens an IPC channel to the server process (`child.send`, `process.send` in a preload). */
+  ipc?: boolean;
+}
+
+export async function startBuiltServer(
+  env: Record<string, string> = {},
+  options: BuiltServerOptions = {},
+): Promise<BuiltServer> {
   const dir = mkdtempSync(join(tmpdir(), 'liveblog-bench-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(process.execPath, ['dist/src/main.js'], {
+  const server = spawn(process.execPath, [...(options.nodeArgs ?? []), 'dist/src/main.js'], {
     env: {
       ...process.env,
       PORT: String(port),
@@ -37,7 +49,7 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
       ADMIN_PASSWORD: ADMIN.password,
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'inherit', 'inherit', ...(options.ipc ? ['ipc' as const] : [])],
   });
   const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   const stop = async () => {
@@ -83,7 +95,7 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
       if (!answer.ok) throw new Error(`${method} ${path}: ${answer.status} ${await answer.text()}`);
       return (await answer.json()) as T;
     };
-    return { base, pid: server.pid!, auth, call, stop };
+    return { base, pid: server.pid!, child: server, auth, call, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -112,8 +112,12 @@ export class HttpClient {
   constructor(
     readonly base: string,
     maxSockets = 16,
+    /** The loopback address to connect from (rate limits count per address). */
+    localAddress?: string,
   ) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    // Idle connections close before Node's server closes them (keepAliveTimeout, 5 s): else a
+    // request can go out on one the server is closing, and fail with ECONNRESET.
+    this.agent = new http.Agent({ keepAlive: true, maxSockets, localAddress, timeout: 4000 });
   }
 
   send(
