@@ -181,6 +181,12 @@ describe('Blogs API', () => {
         message: 'No blog with the slug "no-such-blog"',
       });
     });
+
+    it('should answer 404, not 503, for a slug that reads like a database error', async () => {
+      const response = await api().get('/api/blogs/not%20queryable').expect(404);
+      expect(response.body.message).toBe('No blog with the slug "not queryable"');
+      expect(response.headers['retry-after']).toBeUndefined();
+    });
   });
 
   describe('PATCH /api/blogs/:slug', () => {

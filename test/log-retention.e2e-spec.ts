@@ -1,5 +1,8 @@
 import request from 'supertest';
 import { LessThanOrEqual } from 'typeorm';
+import { readSetting } from '../src/database/settings';
+import { Transactions } from '../src/database/transactions';
+import { PRUNED_THROUGH_SETTING } from '../src/event-log/event-log.service';
 import { LogEvent } from '../src/event-log/log-event.entity';
 import { LogRetention, PRUNE_BATCH_SIZE } from '../src/event-log/log-retention.service';
 import { createApiToken, createBlog, createUser, eventRows, signIn } from './support/factories';
@@ -140,15 +143,21 @@ describe('A bounded event log (LOG_RETENTION_DAYS)', () => {
       expect((await eventRows(testApp)).map((row) => row.id)).toEqual([newest]);
     });
 
-    it('should delete in small batches, publishes answering between them', async () => {
+    it('should delete in small batches, publishes answering between them throughout', async () => {
       const testApp = await pool.start(RETENTION);
       const { slug, writer } = await blogOf(testApp);
-      const old = 20 * PRUNE_BATCH_SIZE;
+      const old = 40 * PRUNE_BATCH_SIZE;
       const { id: blogId } = await request(testApp.url)
         .get(`/api/blogs/${slug}`)
         .expect(200)
         .then((r) => r.body.blog as { id: number });
       await insertOldEvents(testApp, blogId, old);
+      const transactions = testApp.app.get(Transactions);
+      /** How far the committed batches have pruned: read in turn with the writes. */
+      const prunedSoFar = () =>
+        transactions.run(async (manager) =>
+          Number(await readSetting(manager, PRUNED_THROUGH_SETTING)),
+        );
 
       let pruned = false;
       const pruning = testApp.app
@@ -156,17 +165,23 @@ describe('A bounded event log (LOG_RETENTION_DAYS)', () => {
         .prune()
         .finally(() => (pruned = true));
       const answeredWhilePruning: boolean[] = [];
+      const prunedWhenAnswered: number[] = [];
       const published: number[] = [];
-      for (let index = 0; index < 10; index += 1) {
+      for (let index = 0; index < 5; index += 1) {
         published.push((await writer.publish(slug, `During ${index}`)).eventId);
         answeredWhilePruning.push(!pruned);
+        prunedWhenAnswered.push(await prunedSoFar());
       }
-      const { batches } = await pruning;
+      const { batches, prunedThrough } = await pruning;
       writer.close();
 
       expect(batches.reduce((sum, count) => sum + count, 0)).toBe(old);
       expect(Math.max(...batches)).toBeLessThanOrEqual(PRUNE_BATCH_SIZE);
-      expect(answeredWhilePruning[0]).toBe(true);
+      // Every publish answered while pruning ran, none waited for it to end...
+      expect(answeredWhilePruning).toEqual([true, true, true, true, true]);
+      // ...batches ran between the publishes, and went on after the last one.
+      expect(prunedWhenAnswered[0]).toBeLessThan(prunedWhenAnswered[4]);
+      expect(prunedWhenAnswered[4]).toBeLessThan(prunedThrough);
       expect((await eventRows(testApp)).map((row) => row.id)).toEqual(published);
     });
 

@@ -11,11 +11,12 @@ const STATES = {
 
 /**
  * Follows the stream named by `stream`'s data attributes from the event the page reflects
- * (`data-last-event-id`, in the database's `data-epoch`), applying each event to `entries`. Durable events are applied once
- * each: a replay after a reconnect never applies anything twice. When the browser gives up for
- * good (a proxy's 502 or 503 during a deploy), the stream is re-created from the last applied
- * event, with exponential backoff and jitter so a restarted server is not hit by every reader at
- * once.
+ * (`data-last-event-id`, in the database's `data-epoch`), applying each event to `entries`.
+ * Durable events are applied once each: a replay after a reconnect never applies anything
+ * twice. When the browser gives up for good (a proxy's 502 or 503 during a deploy), the stream
+ * is re-created from the last applied event, with exponential backoff and jitter so a restarted
+ * server is not hit by every reader at once; resets that follow one another back off the same
+ * way.
  */
 export function followStream(stream, entries) {
   const { streamUrl } = stream.dataset;
@@ -24,7 +25,10 @@ export function followStream(stream, entries) {
   let lastEventId = Number(stream.dataset.lastEventId) || 0;
   let epoch = stream.dataset.epoch ?? '';
   let source = null;
+  /** Streams in a row that the browser gave up on, for the backoff of the next one. */
   let attempt = 0;
+  /** Resets in a row with no stream that followed in between, for the backoff of the next. */
+  let resetsInARow = 0;
   let timer = null;
 
   function show(state) {
@@ -40,6 +44,7 @@ export function followStream(stream, entries) {
 
   function durable(apply) {
     return (event) => {
+      resetsInARow = 0;
       const id = Number(event.lastEventId);
       if (!(id > lastEventId)) return;
       lastEventId = id;
@@ -74,32 +79,50 @@ export function followStream(stream, entries) {
       durable((data) => entries.applyDelete(data.postId)),
     );
     source.addEventListener('reset', (event) => {
-      // After a restore from a backup the database has a new epoch: the next stream URL
-      // carries it, or every reconnect would reset again.
-      epoch = JSON.parse(event.data).epoch ?? epoch;
-      void reload();
+      source.close();
+      show(offlineOr('reconnecting'));
+      // Processes that disagree on the epoch (some not yet restarted after db:new-epoch) reset
+      // each other's readers: the first reset reloads at once, the next ones back off.
+      const delay = resetsInARow === 0 ? 0 : backoff(resetsInARow - 1);
+      resetsInARow += 1;
+      const serverEpoch = JSON.parse(event.data).epoch ?? epoch;
+      clearTimeout(timer);
+      timer = setTimeout(() => void reload(serverEpoch), delay);
     });
-    // Ephemeral figures carry no id and are never replayed: applied as they come.
+    // Ephemeral figures carry no id and are never replayed: applied as they come. The readers
+    // count comes first on every stream that follows (one that resets is closed before it).
     source.addEventListener('views', (event) => entries.applyViews(JSON.parse(event.data).counts));
     source.addEventListener('readers', (event) => {
+      resetsInARow = 0;
       if (readers) readers.textContent = `${JSON.parse(event.data).readers} reading now`;
     });
+  }
+
+  /** Milliseconds to wait after `failures` in a row: exponential, capped, with jitter. */
+  function backoff(failures) {
+    const ceiling = Math.min(30000, 1000 * 2 ** failures);
+    return ceiling / 2 + Math.random() * (ceiling / 2);
   }
 
   function retryLater() {
     source.close();
     show(offlineOr('reconnecting'));
-    const ceiling = Math.min(30000, 1000 * 2 ** attempt);
+    const delay = backoff(attempt);
     attempt += 1;
     clearTimeout(timer);
-    timer = setTimeout(connect, ceiling / 2 + Math.random() * (ceiling / 2));
+    timer = setTimeout(connect, delay);
   }
 
-  /** After a reset: the entries from the API, then the stream from their event id. */
-  async function reload() {
-    source.close();
+  /**
+   * After a reset: the entries from the API, then the stream from their event id, in the
+   * server's epoch. The epoch changes only with the cursor: if the reload fails, the next
+   * stream still carries the old epoch and resets again, rather than resuming the new epoch
+   * from an old cursor that only looks valid there.
+   */
+  async function reload(serverEpoch) {
     try {
       lastEventId = await entries.reload();
+      epoch = serverEpoch;
       connect();
     } catch {
       retryLater();

@@ -4,7 +4,7 @@ import { backUpSqlite, BackupRefusedError } from '../database/sqlite-backup';
 
 /**
  * `npm run backup -- <file> [--overwrite]`: a consistent copy of the SQLite database while the
- * server runs, with a new epoch, and the session secret beside it (docs/backups.md). With
+ * server runs, without its epoch (each restore gets a new one), and the session secret beside it (docs/backups.md). With
  * DATABASE_URL it prints PostgreSQL's recipe instead.
  */
 
@@ -32,16 +32,17 @@ async function main(args: string[]): Promise<number> {
   const config = loadConfig(process.env, { signsSessions: false });
   if (config.DATABASE_URL) return refuse(POSTGRES_RECIPE);
   const target = resolve(files[0]);
-  const { epoch, secretCopy } = await backUpSqlite(config.DATABASE_PATH, target, { overwrite });
-  console.log(`Backed up ${config.DATABASE_PATH} to ${target} (its epoch: ${epoch})`);
+  const { secretCopy } = await backUpSqlite(config.DATABASE_PATH, target, { overwrite });
+  console.log(`Backed up ${config.DATABASE_PATH} to ${target}`);
   console.log(
     secretCopy
       ? `Session secret copied to ${secretCopy}`
       : 'No session secret file to copy (SESSION_SECRET is given, or the server never started)',
   );
   console.log(
-    'To restore: stop the server, delete the database and its -wal and -shm files, put the ' +
-      'backup in its place and the .secret file beside it as liveblog.secret, start the server.',
+    'To restore: stop the server, delete the database and its -wal and -shm files, put a copy ' +
+      'of the backup in its place and the .secret file beside it as liveblog.secret, start the ' +
+      'server. It gives the restored database a new epoch, so open pages reload their entries.',
   );
   return 0;
 }

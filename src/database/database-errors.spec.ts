@@ -67,6 +67,8 @@ describe('storageFailureOf', () => {
     ['a PostgreSQL unique violation', fromQuery(coded('23505'))],
     ['a syntax error', fromQuery(coded('42601'))],
     ['a plain error', new Error('a bug')],
+    ['a message that quotes "not queryable"', new Error('No blog with the slug "not queryable"')],
+    ['a message that quotes a whole sentence', new Error('No blog "Connection terminated"')],
     ['a missing file', coded('ENOENT')],
     ['null', null],
     ['a string', 'SQLITE_FULL'],

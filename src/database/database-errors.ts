@@ -38,9 +38,12 @@ const POSTGRES_FAILURES: Record<string, StorageFailure> = {
   '58030': 'io-error',
 };
 
-/** What node-postgres says, without a code, when the connection goes away. */
+/**
+ * What node-postgres says, without a code, when the connection goes away: whole sentences
+ * from their start, so that no message quoting a user's words (a slug) can pass for one.
+ */
 const LOST_CONNECTION =
-  /^Connection terminated|^timeout exceeded when trying to connect|not queryable|^Client was closed/;
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable|Client was closed)/;
 
 function sqliteFailure(code: string): StorageFailure | null {
   if (code === 'SQLITE_FULL') return 'disk-full';

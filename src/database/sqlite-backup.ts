@@ -2,14 +2,12 @@ import Database from 'better-sqlite3';
 import { chmodSync, copyFileSync, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { sessionSecretPath } from '../config/session-secret';
-import { EPOCH_SETTING, newEpoch } from './database-epoch';
+import { EPOCH_SETTING } from './database-epoch';
 
 /** A backup that cannot be made as asked; the message says why, for the command line. */
 export class BackupRefusedError extends Error {}
 
 export interface SqliteBackup {
-  /** The copy's epoch: new, so readers of the database it replaces reset (database-epoch.ts). */
-  epoch: string;
   /** Where the session secret was copied to, or null when there was no secret file. */
   secretCopy: string | null;
 }
@@ -21,7 +19,7 @@ export function secretCopyPath(backupPath: string): string {
 
 /**
  * A consistent copy of the SQLite database at `databasePath` in `target`, made while the
- * server runs and writes, by SQLite's online backup API; then a new epoch is written into the
+ * server runs and writes, by SQLite's online backup API; then the epoch is taken out of the
  * copy, and the session secret file is copied next to it. The copy is made under a temporary
  * name and renamed into place, so a backup that fails half-way leaves no file that looks whole.
  */
@@ -43,10 +41,9 @@ export async function backUpSqlite(
   } finally {
     source.close();
   }
-  const epoch = newEpoch();
   const copy = new Database(partial, { fileMustExist: true });
   try {
-    writeEpoch(copy, epoch);
+    forgetEpoch(copy);
     // One self-contained file: no -wal beside it to lose on the way to the backup disk.
     copy.pragma('journal_mode = DELETE');
   } finally {
@@ -57,7 +54,7 @@ export async function backUpSqlite(
     copyFileSync(secret, secretCopy);
     chmodSync(secretCopy, 0o600);
   }
-  return { epoch, secretCopy };
+  return { secretCopy };
 }
 
 function checkTarget(
@@ -84,17 +81,15 @@ function checkTarget(
 }
 
 /**
- * A database from before the settings table (not yet migrated by this version) has no epoch:
- * it gets one of its own at its first start, new as well.
+ * A copy without an epoch gets a new one at its first start (DatabaseEpoch.of), as a new
+ * database does: each restore of the same copy has its own, so the readers of one restore
+ * reset at the next instead of resuming at ids that now mean other entries. (A database from
+ * before the settings table has none to forget.)
  */
-function writeEpoch(copy: Database.Database, epoch: string): void {
+function forgetEpoch(copy: Database.Database): void {
   const settings = copy
     .prepare(`SELECT 1 FROM "sqlite_master" WHERE "type" = 'table' AND "name" = 'settings'`)
     .get();
   if (!settings) return;
-  copy
-    .prepare(
-      `INSERT INTO "settings" ("name", "value") VALUES (?, ?) ON CONFLICT ("name") DO UPDATE SET "value" = excluded."value"`,
-    )
-    .run(EPOCH_SETTING, epoch);
+  copy.prepare(`DELETE FROM "settings" WHERE "name" = ?`).run(EPOCH_SETTING);
 }

@@ -128,6 +128,17 @@ describe(AllExceptionsFilter.name, () => {
       });
     });
 
+    it.each([
+      ['a domain error', new NotFoundError('No blog with the slug "not queryable"')],
+      ['an HttpException', new NotFoundException('Connection terminated unexpectedly')],
+    ])('should not take %s whose message reads like one for it', (_what, error) => {
+      // No Retry-After either: the answer is the error's own.
+      expect(answerTo(error, { path: '/api/blogs/x' })).toEqual({
+        status: 404,
+        json: { statusCode: 404, message: error.message, error: 'Not Found' },
+      });
+    });
+
     it('should show a browser the reason on the error page', () => {
       expect(
         answerTo(diskFull, { path: '/admin/blogs/a/posts', method: 'POST', accepts: 'html' }).page,

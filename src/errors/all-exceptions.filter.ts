@@ -89,6 +89,16 @@ function isHttpError(error: unknown): error is HttpError {
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
+/**
+ * A service's refusal, Nest's HTTP edge or Express's client error: it carries its own answer,
+ * whatever its message says. Only other errors (a driver's, Node's) may be a storage failure.
+ */
+function hasOwnAnswer(exception: unknown): boolean {
+  return (
+    exception instanceof DomainError || exception instanceof HttpException || isHttpError(exception)
+  );
+}
+
 function messageOf(answer: object): string | string[] | undefined {
   const { message } = answer as { message?: unknown };
   return typeof message === 'string' || Array.isArray(message) ? (message as string[]) : undefined;
@@ -113,7 +123,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<Request & { id?: unknown }>();
     const response = host.switchToHttp().getResponse<Response>();
-    const storageFailure = storageFailureOf(exception);
+    const storageFailure = hasOwnAnswer(exception) ? null : storageFailureOf(exception);
     const body = storageFailure
       ? errorBody(
           HttpStatus.SERVICE_UNAVAILABLE,

@@ -120,13 +120,14 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
    * and calls `onClose`.
    */
   open(blogId: number, cursor: StreamCursor, output: SseResponse, onClose: () => void): void {
-    this.metrics.streamsOpened.inc();
     if (this.stopping) {
+      // Refused, never opened: the client retries, on another process or after the restart.
       output.refuse(this.retryFrame);
-      this.metrics.streamsClosed.inc({ reason: 'shutdown' });
       onClose();
       return;
     }
+    // Every stream counted here is counted once as closed, by release().
+    this.metrics.streamsOpened.inc();
     const reader = new ReaderConnection(output);
     // One closure per reader, with its flag: there may be tens of thousands of these.
     let released = false;
@@ -140,6 +141,7 @@ export class StreamService implements OnModuleInit, OnModuleDestroy, BeforeAppli
       this.readers.remove(blogId, reader);
       onClose();
     };
+    // A client already gone: release() has run, and counted the stream as closed.
     if (!output.onClosed(release)) return;
     this.start(blogId, cursor, output, reader).catch((error: unknown) => {
       this.logger.error(error);
