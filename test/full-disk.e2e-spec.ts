@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { Post } from '../src/posts/post.entity';
@@ -18,6 +17,7 @@ import {
 import { multipartBody, transparentPng } from './support/photos';
 import { RawSseReader, streamUrl, waitUntil } from './support/sse-client';
 import { makeDataDir, removeDataDir, startTestApp, type TestApp } from './support/test-app';
+import { fillDisk, tmpfsRefusal } from './support/tmpfs';
 
 /**
  * A full disk, for real: the app's SQLite file lives on a small tmpfs mounted by the test, and
@@ -31,37 +31,6 @@ const HEARTBEAT_MS = 1000;
 /** /health probes a write at most every 5 s while writes fail: two probes' worth. */
 const RECOVERY_MS = 15_000;
 const WRITTEN_ON_FULL_DISK = 'Written on a full disk';
-
-/** Why a tmpfs cannot be mounted here (not root, no CAP_SYS_ADMIN), or null when it can. */
-function tmpfsRefusal(): string | null {
-  const probe = mkdtempSync(join(tmpdir(), 'liveblog-tmpfs-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { stdio: 'pipe' });
-    execFileSync('umount', [probe], { stdio: 'pipe' });
-    return null;
-  } catch (error) {
-    return String((error as { stderr?: Buffer }).stderr ?? error).trim();
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-}
-
-/** Writes to `path` until the file system has no byte left. */
-function fillDisk(path: string): void {
-  const file = openSync(path, 'w');
-  try {
-    for (const chunkSize of [1024 * 1024, 64 * 1024, 4096, 512, 1]) {
-      const chunk = Buffer.alloc(chunkSize, 1);
-      try {
-        for (;;) writeSync(file, chunk);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-      }
-    }
-  } finally {
-    closeSync(file);
-  }
-}
 
 const refusal = tmpfsRefusal();
 if (refusal) {

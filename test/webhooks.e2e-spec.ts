@@ -121,6 +121,9 @@ describe('Webhooks', () => {
         .expect(200);
       const ids = [published.eventId, edited.body.eventId, deleted.body.eventId] as number[];
       const calls = await receiver.waitForCalls(3);
+      const { epoch } = (
+        await request(world.testApp.url).get(`/api/blogs/${slug}/posts`).expect(200)
+      ).body as { epoch: string };
 
       expect(receiver.ids()).toEqual(ids);
       const logged = (await eventRows(world.testApp)).filter((row) => ids.includes(row.id));
@@ -129,10 +132,12 @@ describe('Webhooks', () => {
         expect(call.headers).toMatchObject({
           'content-type': 'application/json',
           'user-agent': expect.stringMatching(/^Liveblog-Webhooks\//),
+          'liveblog-epoch': epoch,
           'liveblog-event-id': String(ids[index]),
           'liveblog-event-type': ['post', 'update', 'delete'][index],
         });
         expect(call.json).toMatchObject({
+          epoch,
           id: ids[index],
           type: ['post', 'update', 'delete'][index],
           blog: { id: blogId, slug },
@@ -265,7 +270,7 @@ describe('Webhooks', () => {
       const [paused, running] = [await newReceiver(), await newReceiver()];
       const { slug } = await createBlog(world.testApp, world.token);
       const hook = await addHook(world, paused, slug);
-      await addHook(world, running, slug);
+      const runningHook = await addHook(world, running, slug);
       const pause = await request(world.testApp.url)
         .patch(`/api/webhooks/${hook.id}`)
         .auth(world.token, { type: 'bearer' })
@@ -273,17 +278,26 @@ describe('Webhooks', () => {
         .expect(200);
       expect(pause.body.webhook).toMatchObject({ active: false, state: 'paused' });
 
-      const id = await publish(world, slug);
-      await running.waitForId(id);
+      const ids = [await publish(world, slug), await publish(world, slug)];
+      // The running webhook has had both, recorded: a paused one sent to by mistake would have
+      // had its requests under way in the same moments.
+      await running.waitForId(ids[1]);
+      await waitUntil(
+        async () => (await hookView(world, runningHook)).lastEventId === ids[1],
+        () => 'the running webhook done with both events',
+      );
       expect(paused.calls).toEqual([]);
+      expect(await deliveriesOf(world, hook)).toEqual([]);
+      expect((await hookView(world, hook)).lastEventId).toBeLessThan(ids[0]);
 
       await request(world.testApp.url)
         .patch(`/api/webhooks/${hook.id}`)
         .auth(world.token, { type: 'bearer' })
         .send({ active: true })
         .expect(200);
-      await paused.waitForId(id);
-      expect(paused.ids()).toEqual([id]);
+      await paused.waitForId(ids[1]);
+      // Exactly what was published after the pause, in order, once each.
+      expect(paused.ids()).toEqual(ids);
     });
 
     it('should sign with a new secret from the moment it is rotated', async () => {
@@ -301,6 +315,76 @@ describe('Webhooks', () => {
       receiver.secret = secret;
       await receiver.waitForId(await publish(world, slug));
       expect(receiver.calls[0].verified).toBe(true);
+    });
+
+    it('should send to a new URL with a new secret from the next request, also in the middle of a backlog', async () => {
+      const [before, after] = [await newReceiver(), await newReceiver()];
+      const { slug } = await createBlog(world.testApp, world.token);
+      const hook = await addHook(world, before, slug);
+      before.plan.push('hang');
+      const first = await publish(world, slug);
+      await before.waitForId(first);
+      // Waits behind the first, in the same run of the sender.
+      const second = await publish(world, slug);
+
+      const rotated = await request(world.testApp.url)
+        .post(`/api/webhooks/${hook.id}/secret`)
+        .auth(world.token, { type: 'bearer' })
+        .expect(200);
+      await request(world.testApp.url)
+        .patch(`/api/webhooks/${hook.id}`)
+        .auth(world.token, { type: 'bearer' })
+        .send({ url: after.url })
+        .expect(200);
+      after.secret = rotated.body.secret as string;
+      before.releaseHeld();
+      await after.waitForId(second);
+
+      expect(before.deliveredIds()).toEqual([first]);
+      expect(after.ids()).toEqual([second]);
+      expect(after.calls[0].verified).toBe(true);
+    });
+
+    it('should not record as skipped the pruned events of other blogs, missed while paused', async () => {
+      const receiver = await newReceiver();
+      const [own, other] = [
+        await createBlog(world.testApp, world.token),
+        await createBlog(world.testApp, world.token),
+      ];
+      const hook = await addHook(world, receiver, own.slug);
+      await request(world.testApp.url)
+        .patch(`/api/webhooks/${hook.id}`)
+        .auth(world.token, { type: 'bearer' })
+        .send({ active: false })
+        .expect(200);
+      const othersEvent = await publish(world, other.slug);
+      // The sender's sweep (every 5 s) moves a blog's webhooks past the other blogs' events.
+      await waitUntil(
+        async () => (await hookView(world, hook)).lastEventId >= othersEvent,
+        () => `webhook ${hook.id} moved past event ${othersEvent} of another blog`,
+        10_000,
+        100,
+      );
+      await world.testApp.database.transaction(async (manager) => {
+        await manager.query(`DELETE FROM "events" WHERE "id" <= ${othersEvent}`);
+        await writeSetting(manager, PRUNED_THROUGH_SETTING, String(othersEvent));
+      });
+
+      await request(world.testApp.url)
+        .patch(`/api/webhooks/${hook.id}`)
+        .auth(world.token, { type: 'bearer' })
+        .send({ active: true })
+        .expect(200);
+      const next = await publish(world, own.slug);
+      await receiver.waitForId(next);
+      await waitUntil(
+        async () => (await deliveriesOf(world, hook)).length > 0,
+        () => 'the delivery recorded',
+      );
+
+      expect(
+        (await deliveriesOf(world, hook)).map(({ eventId, outcome }) => ({ eventId, outcome })),
+      ).toEqual([{ eventId: next, outcome: 'delivered' }]);
     });
     it('should record as skipped the events pruned from the log before they could be sent', async () => {
       const receiver = await newReceiver();

@@ -90,20 +90,17 @@ export class AdminWebhooksController {
     response: Response,
     page: { values?: Record<string, unknown>; errors?: FieldErrors; problem?: string },
   ): Promise<void> {
-    const [webhooks, blogs] = await Promise.all([
+    const [webhooks, deliveries, blogs] = await Promise.all([
       this.webhooksService.list(),
+      this.webhooksService.recentDeliveriesOfAll(DELIVERIES_SHOWN),
       this.blogsService.list(),
     ]);
-    const shown = await Promise.all(
-      webhooks.map(async (webhook) => ({
-        ...toWebhookView(webhook),
-        // Admins see the secret here: the receiver's configuration needs it.
-        secret: webhook.secret,
-        deliveries: (await this.webhooksService.recentDeliveries(webhook.id, DELIVERIES_SHOWN)).map(
-          toWebhookDeliveryView,
-        ),
-      })),
-    );
+    const shown = webhooks.map((webhook) => ({
+      ...toWebhookView(webhook),
+      // Admins see the secret here: the receiver's configuration needs it.
+      secret: webhook.secret,
+      deliveries: (deliveries.get(webhook.id) ?? []).map(toWebhookDeliveryView),
+    }));
     response.render('admin/webhooks', {
       ...adminPage(request, 'Webhooks', 'webhooks'),
       webhooks: shown,

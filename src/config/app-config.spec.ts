@@ -45,6 +45,18 @@ describe('loadConfig', () => {
     expect(load({ [name]: given })[name]).toBe(expected);
   });
 
+  it('should refuse a first webhook retry longer than the longest, in one line', () => {
+    expect(() => load({ WEBHOOK_RETRY_MIN_MS: '60000', WEBHOOK_RETRY_MAX_MS: '30000' })).toThrow(
+      'Invalid configuration: WEBHOOK_RETRY_MIN_MS must not be more than WEBHOOK_RETRY_MAX_MS',
+    );
+    // Against the default longest wait (an hour) too.
+    expect(() => load({ WEBHOOK_RETRY_MAX_MS: '5000' })).toThrow(InvalidConfigError);
+    expect(load({ WEBHOOK_RETRY_MIN_MS: '50', WEBHOOK_RETRY_MAX_MS: '50' })).toMatchObject({
+      WEBHOOK_RETRY_MIN_MS: 50,
+      WEBHOOK_RETRY_MAX_MS: 50,
+    });
+  });
+
   describe('metrics token', () => {
     it('should leave metrics off when METRICS_TOKEN is unset or empty', () => {
       expect(load({}).METRICS_TOKEN).toBeUndefined();

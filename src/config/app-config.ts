@@ -187,7 +187,7 @@ export class AppConfig {
   @IntegerSetting({ min: 10, max: 86_400_000 })
   WEBHOOK_RETRY_MAX_MS = 3_600_000;
 
-  /** How long a webhook delivery is retried before it is recorded as failed and skipped. */
+  /** How long a webhook delivery is retried before it is recorded as `gave-up` and skipped. */
   @IntegerSetting({ min: 10, max: 604_800_000 })
   WEBHOOK_GIVE_UP_MS = 86_400_000;
 
@@ -282,6 +282,11 @@ export function loadConfig(
   if (Boolean(config.ADMIN_EMAIL) !== Boolean(config.ADMIN_PASSWORD)) {
     throw new InvalidConfigError(
       'Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD must be set together',
+    );
+  }
+  if (config.WEBHOOK_RETRY_MIN_MS > config.WEBHOOK_RETRY_MAX_MS) {
+    throw new InvalidConfigError(
+      'Invalid configuration: WEBHOOK_RETRY_MIN_MS must not be more than WEBHOOK_RETRY_MAX_MS',
     );
   }
   // The database folder and the secret file are the SQLite file's; PostgreSQL needs neither.

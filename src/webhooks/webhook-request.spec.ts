@@ -3,14 +3,16 @@ import { retryDelay } from './webhook-sender';
 import { signatureHeader, webhookBody } from './webhook-request';
 
 describe('webhookBody', () => {
-  it("should carry the event's id, type and blog, and its logged payload untouched", () => {
+  it("should carry the epoch, the event's id, type and blog, and its logged payload untouched", () => {
     const payload = '{"post":{"id":7,"body":"Goal! \\u2028 1-0"}}';
     const body = webhookBody(
+      'Qm9vdHN0cmFwcGVk',
       { id: 42, type: 'post', payload, createdAt: new Date('2026-12-06T09:20:00Z') },
       { id: 3, slug: 'cup-final' },
     );
 
     expect(JSON.parse(body)).toEqual({
+      epoch: 'Qm9vdHN0cmFwcGVk',
       id: 42,
       type: 'post',
       blog: { id: 3, slug: 'cup-final' },

@@ -6,12 +6,17 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Subscription } from 'rxjs';
 import { EntityManager, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
+import { DatabaseEpoch } from '../database/database-epoch';
+import { storageFailureOf } from '../database/database-errors';
+import { StorageStatus } from '../database/storage-status';
 import { Transactions } from '../database/transactions';
 import { EventBus } from '../event-log/event-bus';
-import { EventLog } from '../event-log/event-log.service';
+import { EventLog, PRUNED_THROUGH_SETTING } from '../event-log/event-log.service';
 import { LogEvent } from '../event-log/log-event.entity';
 import { postWebhook, signatureHeader, USER_AGENT, webhookBody } from './webhook-request';
 import { DELIVERIES_KEPT, DeliveryOutcome, WebhookDelivery } from './webhook-delivery.entity';
@@ -31,6 +36,12 @@ const SWEEP_MS = 5000;
  * sent twice, which receivers are told to expect.
  */
 const LEASE_MARGIN_MS = 5000;
+/**
+ * The database's clock, on PostgreSQL: processes on several machines compare leases and
+ * backoffs in SQL against it, never against their own clocks (a process whose clock is ahead
+ * would take a lease still held). In UTC, as every timestamp is stored (data-source-options.ts).
+ */
+const DATABASE_NOW = "(now() AT TIME ZONE 'UTC')";
 
 /**
  * Sends each webhook the log's events after its cursor, one at a time and in id order, in the
@@ -46,8 +57,12 @@ const LEASE_MARGIN_MS = 5000;
  * after WEBHOOK_GIVE_UP_MS (a day) records it as given up and moves on.
  *
  * At least once: the cursor moves after the receiver's answer, so a crash in between sends
- * that event again after the restart. The event id (`Liveblog-Event-Id`) is the receiver's
- * idempotency key.
+ * that event again after the restart. The epoch and the event id (`Liveblog-Epoch`,
+ * `Liveblog-Event-Id`) are the receiver's idempotency key: a restored database hands out the
+ * ids after its copy's last event again, under a new epoch.
+ *
+ * While writes fail (a full disk), nothing is sent: a request would go out but its outcome
+ * could not be recorded, so the same event would go out again at every sweep.
  */
 @Injectable()
 export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -65,6 +80,12 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
   private sweepTimer?: NodeJS.Timeout;
   private looking?: Promise<void>;
   private lookAgain = false;
+  /** Set by the sweep's timer: the next look also moves idle cursors on. */
+  private sweepDue = true;
+  /** The newest event idle cursors were moved on to. */
+  private advancedThrough = 0;
+  /** Why the last look failed (logged once, not at every sweep while it lasts); null if it did not. */
+  private lookFailure: string | null = null;
   /**
    * Whether other processes may send too, so that leases are taken: on PostgreSQL. SQLite has
    * one process, whose `runs` already keep one run per webhook: taking and handing back a
@@ -79,13 +100,21 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
     private readonly eventLog: EventLog,
     private readonly eventBus: EventBus,
     private readonly config: AppConfig,
+    private readonly epoch: DatabaseEpoch,
+    private readonly storageStatus: StorageStatus,
   ) {
     this.leasesShared = webhooks.manager.connection.options.type === 'postgres';
+    // Every request under way listens for the shutdown: more than Node's default of ten at once
+    // (one per webhook) is expected, not a leak.
+    setMaxListeners(Infinity, this.shutdown.signal);
   }
 
   onApplicationBootstrap(): void {
     this.subscription = this.eventBus.committed$.subscribe(() => this.wake());
-    this.sweepTimer = setInterval(() => this.wake(), SWEEP_MS);
+    this.sweepTimer = setInterval(() => {
+      this.sweepDue = true;
+      this.wake();
+    }, SWEEP_MS);
     this.sweepTimer.unref();
     // What was left to send before a restart.
     this.wake();
@@ -119,8 +148,9 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
       return;
     }
     this.looking = this.startDueRuns()
-      .catch((error: Error) =>
-        this.logger.error(`Looking for due webhooks failed: ${error.message}`),
+      .then(
+        () => this.lookEnded(null),
+        (error: Error) => this.lookEnded(error),
       )
       .finally(() => {
         this.looking = undefined;
@@ -130,34 +160,87 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
       });
   }
 
-  /** One cheap query for every wake-up, whatever the number of webhooks that have nothing to do. */
+  /** Logs a look that failed once per reason, and once when looks work again. */
+  private lookEnded(error: Error | null): void {
+    const failure = error && (storageFailureOf(error) ?? error.message);
+    if (failure === this.lookFailure) return;
+    this.lookFailure = failure;
+    if (error) this.logger.error(`Looking for due webhooks failed: ${error.message}`);
+    else this.logger.log('Looking for due webhooks works again');
+  }
+
+  /**
+   * One cheap query for every wake-up, whatever the number of webhooks that have nothing to do:
+   * a blog's webhook is due only when its blog has an event for it, so the other blogs' events
+   * make no work for it.
+   */
   private async startDueRuns(): Promise<void> {
-    const now = new Date();
+    if (this.storageStatus.current()) return;
+    const through = this.eventLog.publishedThrough();
+    if (this.sweepDue) {
+      this.sweepDue = false;
+      await this.advanceIdleCursors(through);
+    }
+    const now = this.leasesShared ? DATABASE_NOW : ':now';
     const due = this.webhooks
       .createQueryBuilder('webhook')
       .select('webhook.id')
       .where('webhook.active = :active', { active: true })
-      .andWhere('webhook.lastEventId < :through', { through: this.eventLog.publishedThrough() })
-      .andWhere('(webhook.nextAttemptAt IS NULL OR webhook.nextAttemptAt <= :now)', { now });
+      .andWhere('webhook.lastEventId < :through', { through })
+      .andWhere(
+        `(webhook.blogId IS NULL OR EXISTS (SELECT 1 FROM "events" "event" WHERE "event"."blogId" = webhook.blogId AND "event"."id" > webhook.lastEventId AND "event"."id" <= :through))`,
+      )
+      .andWhere(`(webhook.nextAttemptAt IS NULL OR webhook.nextAttemptAt <= ${now})`, {
+        now: new Date(),
+      });
     if (this.leasesShared) {
       due.andWhere(
-        '(webhook.leaseUntil IS NULL OR webhook.leaseUntil < :now OR webhook.leaseOwner = :owner)',
-        { now, owner: this.owner },
+        `(webhook.leaseUntil IS NULL OR webhook.leaseUntil < ${now} OR webhook.leaseOwner = :owner)`,
+        { owner: this.owner },
       );
     }
     for (const { id } of await due.getMany()) this.run(id);
   }
 
+  /**
+   * Moves every blog's webhook past the other blogs' events, up to just before its own blog's
+   * next one: one statement per sweep, not a write per event and webhook. Paused ones too: so a
+   * cursor is never far behind, and events pruned past it (LOG_RETENTION_DAYS) were its own.
+   * Not one with pruned events after it: which of them were its own is unknown, and its run
+   * records them as skipped.
+   */
+  private async advanceIdleCursors(through: number): Promise<void> {
+    if (through <= this.advancedThrough) return;
+    const nextOfItsBlog = `SELECT MIN("event"."id") - 1 FROM "events" "event" WHERE "event"."blogId" = "webhooks"."blogId" AND "event"."id" > "webhooks"."lastEventId" AND "event"."id" <= :through`;
+    const prunedThrough = `SELECT CAST("value" AS INTEGER) FROM "settings" WHERE "name" = :prunedSetting`;
+    await this.transactions.run((manager) =>
+      manager
+        .createQueryBuilder()
+        .update(Webhook)
+        .set({ lastEventId: () => `COALESCE((${nextOfItsBlog}), :through)` })
+        .where('"blogId" IS NOT NULL AND "lastEventId" < :through', { through })
+        .andWhere(`"lastEventId" >= COALESCE((${prunedThrough}), 0)`, {
+          prunedSetting: PRUNED_THROUGH_SETTING,
+        })
+        .execute(),
+    );
+    this.advancedThrough = through;
+  }
+
   private run(webhookId: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.storageStatus.current()) return;
     if (this.runs.has(webhookId)) {
       this.wokenAgain.add(webhookId);
       return;
     }
     const run = this.sendDue(webhookId)
-      .catch((error: Error) =>
-        this.logger.error(`Sending to webhook ${webhookId} failed: ${error.message}`),
-      )
+      .catch((error: Error) => {
+        // A storage failure is logged once, not per run: by StorageStatus for a write, by the
+        // next look for due webhooks for a read.
+        if (!storageFailureOf(error)) {
+          this.logger.error(`Sending to webhook ${webhookId} failed: ${error.message}`);
+        }
+      })
       .finally(() => {
         this.runs.delete(webhookId);
         if (this.wokenAgain.delete(webhookId)) this.run(webhookId);
@@ -170,10 +253,14 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
     const webhook = await this.claim(webhookId);
     if (!webhook) return;
     try {
-      await this.skipPruned(webhook);
       while (!this.stopped) {
         const through = this.eventLog.publishedThrough();
         const events = await this.nextEvents(webhook, through);
+        // After the page: pruning records how far it went with its deletes, so a gap before or
+        // in the page shows here. The page is read again from past the pruned events.
+        const skipped = await this.skipPruned(webhook);
+        if (skipped === null) return;
+        if (skipped) continue;
         if (events.length === 0) {
           // Nothing of its blog up to `through`: every event up to there is dealt with.
           if (through > webhook.lastEventId) await this.moveOn(webhook, through);
@@ -200,31 +287,43 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
       return due ? webhook : null;
     }
     return this.transactions.run(async (manager) => {
-      const now = new Date();
       const { affected } = await manager
         .createQueryBuilder()
         .update(Webhook)
         .set({ leaseOwner: this.owner, leaseUntil: this.leaseEnd() })
         .where('"id" = :id AND "active" = :active', { id: webhookId, active: true })
-        .andWhere('("nextAttemptAt" IS NULL OR "nextAttemptAt" <= :now)', { now })
-        .andWhere('("leaseUntil" IS NULL OR "leaseUntil" < :now OR "leaseOwner" = :owner)', {
-          now,
-          owner: this.owner,
-        })
+        .andWhere(`("nextAttemptAt" IS NULL OR "nextAttemptAt" <= ${DATABASE_NOW})`)
+        .andWhere(
+          `("leaseUntil" IS NULL OR "leaseUntil" < ${DATABASE_NOW} OR "leaseOwner" = :owner)`,
+          { owner: this.owner },
+        )
         .execute();
       return affected ? manager.findOneBy(Webhook, { id: webhookId }) : null;
     });
   }
 
-  private leaseEnd(): Date {
-    return new Date(Date.now() + this.config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS);
+  /** The lease's end, by the database's clock: one request and a margin from now. */
+  private leaseEnd(): () => string {
+    return this.databaseTimeIn(this.config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS);
   }
 
-  /** Events pruned from the log (LOG_RETENTION_DAYS) before it got them: recorded, passed. */
-  private async skipPruned(webhook: Webhook): Promise<void> {
+  /** A time `ms` from now, to write: by the database's clock on PostgreSQL, else this process's. */
+  private timeIn(ms: number): Date | (() => string) {
+    return this.leasesShared ? this.databaseTimeIn(ms) : new Date(Date.now() + ms);
+  }
+
+  private databaseTimeIn(ms: number): () => string {
+    return () => `${DATABASE_NOW} + interval '${Math.round(ms)} milliseconds'`;
+  }
+
+  /**
+   * Events pruned from the log (LOG_RETENTION_DAYS) before it got them: recorded, passed. True
+   * when some were, null when the webhook is gone or no longer this process's.
+   */
+  private async skipPruned(webhook: Webhook): Promise<boolean | null> {
     const prunedThrough = await this.eventLog.prunedThrough();
-    if (prunedThrough <= webhook.lastEventId) return;
-    await this.moveOn(webhook, prunedThrough, {
+    if (prunedThrough <= webhook.lastEventId) return false;
+    const moved = await this.moveOn(webhook, prunedThrough, {
       eventId: webhook.lastEventId + 1,
       eventType: null,
       outcome: 'skipped',
@@ -233,6 +332,7 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
       error: `Events up to #${prunedThrough} were pruned from the log before they could be sent`,
       durationMs: 0,
     });
+    return moved || null;
   }
 
   /**
@@ -260,11 +360,12 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
    */
   private async deliver(webhook: Webhook, event: LogEvent): Promise<boolean> {
     if (!(await this.stillSending(webhook))) return false;
-    const body = webhookBody(event, event.blog!);
+    const body = webhookBody(this.epoch.id, event, event.blog!);
     const started = Date.now();
     const headers = {
       'Content-Type': 'application/json',
       'User-Agent': USER_AGENT,
+      'Liveblog-Epoch': this.epoch.id,
       'Liveblog-Event-Id': String(event.id),
       'Liveblog-Event-Type': event.type,
       'Liveblog-Webhook-Id': String(webhook.id),
@@ -288,49 +389,67 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
     const succeeded =
       answer.statusCode !== null && answer.statusCode >= 200 && answer.statusCode < 300;
     if (succeeded) {
-      await this.moveOn(webhook, event.id, { ...attempt, outcome: 'delivered', error: null });
-      return true;
+      return this.moveOn(webhook, event.id, { ...attempt, outcome: 'delivered', error: null });
     }
     const error = answer.error ?? `The receiver answered ${answer.statusCode}`;
     const retryingSince = webhook.retryingSince ?? new Date(started);
     if (Date.now() - retryingSince.getTime() >= this.config.WEBHOOK_GIVE_UP_MS) {
-      await this.moveOn(webhook, event.id, { ...attempt, outcome: 'gave-up', error });
-      return true;
+      return this.moveOn(webhook, event.id, { ...attempt, outcome: 'gave-up', error });
     }
     await this.retryLater(webhook, retryingSince, { ...attempt, outcome: 'failed', error });
     return false;
   }
 
   /**
-   * Whether to go on sending: the webhook is still there, active, and this process's. A read,
-   * not a write: the lease was extended by the claim or by the last event's record.
+   * Whether to go on sending: the webhook is still there, active, and this process's for the
+   * whole of the next request. A read, not a write: the lease was extended by the claim or by
+   * the last event's record. Its URL and secret are taken as they are now: a change or a
+   * rotation applies from the next request on, also in the middle of a backlog.
    */
   private async stillSending(webhook: Webhook): Promise<boolean> {
-    const row = await this.webhooks.findOne({
-      select: { id: true, active: true, leaseOwner: true },
-      where: { id: webhook.id },
-    });
-    return Boolean(row?.active && (!this.leasesShared || row.leaseOwner === this.owner));
+    const query = this.webhooks
+      .createQueryBuilder('webhook')
+      .select(['webhook.id', 'webhook.url', 'webhook.secret'])
+      .where('webhook.id = :id AND webhook.active = :active', { id: webhook.id, active: true });
+    if (this.leasesShared) {
+      query
+        .andWhere('webhook.leaseOwner = :owner', { owner: this.owner })
+        .andWhere(`webhook.leaseUntil > ${this.databaseTimeIn(this.config.WEBHOOK_TIMEOUT_MS)()}`);
+    }
+    const row = await query.getOne();
+    if (!row) return false;
+    webhook.url = row.url;
+    webhook.secret = row.secret;
+    return true;
   }
 
   /**
    * The cursor past `eventId`, healthy again, the lease extended and the attempt recorded, in
-   * one transaction.
+   * one transaction. False, and nothing recorded, when the webhook is gone (removed meanwhile)
+   * or no longer this process's.
    */
-  private async moveOn(webhook: Webhook, eventId: number, attempt?: AttemptRecord): Promise<void> {
-    const state = {
-      lastEventId: eventId,
-      failedAttempts: 0,
-      retryingSince: null,
-      nextAttemptAt: null,
-      // Covers the next event's request: one write per event, not two.
-      ...(this.leasesShared ? { leaseUntil: this.leaseEnd() } : {}),
-    };
-    await this.transactions.run(async (manager) => {
-      await this.updateOwned(webhook, state, manager);
-      if (attempt) await this.record(manager, webhook, attempt);
+  private async moveOn(
+    webhook: Webhook,
+    eventId: number,
+    attempt?: AttemptRecord,
+  ): Promise<boolean> {
+    const state = { lastEventId: eventId, failedAttempts: 0, retryingSince: null };
+    const moved = await this.transactions.run(async (manager) => {
+      const owned = await this.updateOwned(
+        webhook,
+        {
+          ...state,
+          nextAttemptAt: null,
+          // Covers the next event's request: one write per event, not two.
+          ...(this.leasesShared ? { leaseUntil: this.leaseEnd() } : {}),
+        },
+        manager,
+      );
+      if (owned && attempt) await this.record(manager, webhook, attempt);
+      return owned;
     });
     Object.assign(webhook, state);
+    return moved;
   }
 
   private async retryLater(
@@ -343,33 +462,37 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
       this.config.WEBHOOK_RETRY_MIN_MS,
       this.config.WEBHOOK_RETRY_MAX_MS,
     );
-    const state = {
-      failedAttempts: attempt.attempt,
-      retryingSince,
-      nextAttemptAt: new Date(Date.now() + delay),
-    };
-    await this.transactions.run(async (manager) => {
-      await this.updateOwned(webhook, state, manager);
-      await this.record(manager, webhook, attempt);
+    const state = { failedAttempts: attempt.attempt, retryingSince };
+    const owned = await this.transactions.run(async (manager) => {
+      const updated = await this.updateOwned(
+        webhook,
+        { ...state, nextAttemptAt: this.timeIn(delay) },
+        manager,
+      );
+      if (updated) await this.record(manager, webhook, attempt);
+      return updated;
     });
     Object.assign(webhook, state);
+    // Shutdown may have begun during the write: its timers are cleared already.
+    if (!owned || this.stopped) return;
     // A little after the time set, so the webhook is due when the timer wakes this process.
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
       this.wake();
     }, delay + 10);
+    timer.unref();
     this.retryTimers.add(timer);
   }
 
   /**
    * Changes the webhook's row while this process holds its lease (else, changes nothing), in
-   * the transaction given or in one of its own.
+   * the transaction given or in one of its own; false when there was no such row.
    */
   private async updateOwned(
     webhook: Webhook,
-    state: Partial<Webhook>,
+    state: QueryDeepPartialEntity<Webhook>,
     manager?: EntityManager,
-  ): Promise<void> {
+  ): Promise<boolean> {
     if (!manager) {
       return this.transactions.run((own) => this.updateOwned(webhook, state, own));
     }
@@ -379,7 +502,8 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
       .set(state)
       .where('"id" = :id', { id: webhook.id });
     if (this.leasesShared) update.andWhere('"leaseOwner" = :owner', { owner: this.owner });
-    await update.execute();
+    const { affected } = await update.execute();
+    return Boolean(affected);
   }
 
   /** Records an attempt, and forgets the oldest beyond the newest DELIVERIES_KEPT. */

@@ -103,6 +103,26 @@ export class WebhooksService {
     if (!affected) throw new NotFoundError(`No webhook with the id ${id}`);
   }
 
+  /**
+   * The recent deliveries of every webhook, newest first, by webhook id: one query for a page
+   * that lists them all.
+   */
+  async recentDeliveriesOfAll(limit: number): Promise<Map<number, WebhookDelivery[]>> {
+    const newest = await this.deliveries
+      .createQueryBuilder('delivery')
+      .where(
+        `delivery.id IN (SELECT "id" FROM (SELECT "id", ROW_NUMBER() OVER (PARTITION BY "webhookId" ORDER BY "id" DESC) AS "rank" FROM "webhook_deliveries") "ranked" WHERE "rank" <= :limit)`,
+        { limit },
+      )
+      .orderBy('delivery.id', 'DESC')
+      .getMany();
+    const byWebhook = new Map<number, WebhookDelivery[]>();
+    for (const delivery of newest) {
+      byWebhook.set(delivery.webhookId, [...(byWebhook.get(delivery.webhookId) ?? []), delivery]);
+    }
+    return byWebhook;
+  }
+
   /** Its recent deliveries and failures, newest first. */
   async recentDeliveries(id: number, limit = DELIVERIES_KEPT): Promise<WebhookDelivery[]> {
     await this.get(id);

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { startServer, type ServerProcess } from '../support/server-process';
 import {
@@ -13,7 +14,8 @@ import { waitUntil } from '../support/sse-client';
 /**
  * Three server processes on one PostgreSQL and one Redis, one webhook: whichever process an
  * entry is published on, and however many processes hear of it, the webhook gets each event
- * once, in order, one request at a time.
+ * once, in order, one request at a time. One process's clock is a minute ahead, as on a
+ * machine whose clock drifted: leases are timed by the database's clock, not the processes'.
  */
 
 const ADMIN = { email: 'chief@example.test', password: 'correct horse battery' };
@@ -37,7 +39,15 @@ beforeAll(async () => {
     WEBHOOK_RETRY_MIN_MS: '50',
     WEBHOOK_RETRY_MAX_MS: '200',
   };
-  servers = await Promise.all([startServer(env), startServer(env), startServer(env)]);
+  servers = await Promise.all([
+    startServer(env),
+    startServer({
+      ...env,
+      NODE_OPTIONS: `--require ${join(__dirname, '..', 'support', 'clock-ahead.js')}`,
+      CLOCK_AHEAD_MS: '60000',
+    }),
+    startServer(env),
+  ]);
   receiver = await new WebhookReceiver().start();
   const login = await request(servers[0].url).post('/api/auth/login').send(ADMIN).expect(200);
   const cookie = (login.headers['set-cookie'] as unknown as string[])[0].split(';')[0];

@@ -43,7 +43,7 @@ export class WebhookReceiver {
   /** The most requests it had open at once. */
   mostAtOnce = 0;
   private open = 0;
-  private readonly held: ServerResponse[] = [];
+  private readonly held: Array<{ call: WebhookCall; response: ServerResponse }> = [];
   private server!: Server;
 
   get url(): string {
@@ -57,9 +57,17 @@ export class WebhookReceiver {
   }
 
   async stop(): Promise<void> {
-    for (const response of this.held.splice(0)) response.destroy();
+    for (const { response } of this.held.splice(0)) response.destroy();
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
+  }
+
+  /** Answers 204 to the requests it holds, as a receiver that was slow but got there. */
+  releaseHeld(): void {
+    for (const { call, response } of this.held.splice(0)) {
+      call.status = 204;
+      response.writeHead(call.status).end();
+    }
   }
 
   /** The ids of the events it got, one per request (a retried event appears again). */
@@ -111,7 +119,7 @@ export class WebhookReceiver {
         call.open = false;
       });
       if (behaviour === 'hang') {
-        this.held.push(response);
+        this.held.push({ call, response });
         return;
       }
       call.status = behaviour === 'ok' ? 204 : 500;
