@@ -78,16 +78,17 @@ export function followStream(stream, entries) {
       'delete',
       durable((data) => entries.applyDelete(data.postId)),
     );
-    source.addEventListener('reset', (event) => {
+    // The reset's own data is not needed (the reload brings the epoch): a payload that does
+    // not parse cannot leave the page closed, with nothing scheduled.
+    source.addEventListener('reset', () => {
       source.close();
       show(offlineOr('reconnecting'));
       // Processes that disagree on the epoch (some not yet restarted after db:new-epoch) reset
       // each other's readers: the first reset reloads at once, the next ones back off.
       const delay = resetsInARow === 0 ? 0 : backoff(resetsInARow - 1);
       resetsInARow += 1;
-      const serverEpoch = JSON.parse(event.data).epoch ?? epoch;
       clearTimeout(timer);
-      timer = setTimeout(() => void reload(serverEpoch), delay);
+      timer = setTimeout(() => void reload(), delay);
     });
     // Ephemeral figures carry no id and are never replayed: applied as they come. The readers
     // count comes first on every stream that follows (one that resets is closed before it).
@@ -114,15 +115,14 @@ export function followStream(stream, entries) {
   }
 
   /**
-   * After a reset: the entries from the API, then the stream from their event id, in the
-   * server's epoch. The epoch changes only with the cursor: if the reload fails, the next
+   * After a reset: the entries from the API, then the stream from their event id, in the epoch
+   * of the same answer. The epoch changes only with the cursor: if the reload fails, the next
    * stream still carries the old epoch and resets again, rather than resuming the new epoch
    * from an old cursor that only looks valid there.
    */
-  async function reload(serverEpoch) {
+  async function reload() {
     try {
-      lastEventId = await entries.reload();
-      epoch = serverEpoch;
+      ({ lastEventId, epoch } = await entries.reload());
       connect();
     } catch {
       retryLater();

@@ -30,7 +30,7 @@ function showByline(element, person) {
   else avatar.remove();
 }
 
-/** A page of the blog's entries from the JSON API: `{posts, lastEventId}`. */
+/** A page of the blog's entries from the JSON API: `{posts, lastEventId, epoch}`. */
 export async function fetchPosts(url) {
   const response = await fetch(url, { headers: { Accept: 'application/json' } });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
@@ -88,13 +88,14 @@ export class EntryLists {
 
   /**
    * After a reset: the entries as the server has them now. Resolves to the id of the event to
-   * follow the stream from, once all the page reloads is in (the reader's key events too), so
-   * that no event applied meanwhile is overwritten.
+   * follow the stream from and the epoch it is an id of (both from the one answer: another
+   * process may be in another epoch), once all the page reloads is in (the reader's key events
+   * too), so that no event applied meanwhile is overwritten.
    */
   async reload() {
     const page = await fetchPosts(this.postsUrl);
     await this.replaceAll(page.posts);
-    return page.lastEventId;
+    return { lastEventId: page.lastEventId, epoch: page.epoch };
   }
 
   /** The entries to show instead of all those shown, as after a reset. */

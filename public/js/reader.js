@@ -135,14 +135,14 @@ class ReaderEntries extends EntryLists {
     const loadNewer = document.getElementById('load-newer');
     const loadedUpTo = loadNewer ? newerCursor(loadNewer) : Infinity;
     const posts = [];
-    let lastEventId;
+    let resumeFrom;
     // A later page (`?order=oldest&after=…`) reloads from where it starts.
     let after = Number(new URLSearchParams(window.location.search).get('after')) || 0;
     let complete = false;
     while (!complete && after < loadedUpTo) {
       const from = after ? `&after=${after}` : '';
       const page = await fetchPosts(`${this.postsUrl}?order=oldest&limit=${RELOAD_PAGE}${from}`);
-      lastEventId ??= page.lastEventId;
+      resumeFrom ??= { lastEventId: page.lastEventId, epoch: page.epoch };
       posts.push(...page.posts);
       complete = page.posts.length < RELOAD_PAGE;
       after = page.posts.at(-1)?.id ?? after;
@@ -150,7 +150,7 @@ class ReaderEntries extends EntryLists {
     if (complete) loadNewer?.parentElement.remove();
     else moveNewerCursor(loadNewer, after);
     await this.replaceAll(posts);
-    return lastEventId;
+    return resumeFrom;
   }
 
   /**

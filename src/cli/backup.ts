@@ -16,8 +16,9 @@ const POSTGRES_RECIPE = `DATABASE_URL is set: back up PostgreSQL with its own to
   Restore: stop every process, then into a new, empty database:
     createdb liveblog_restored
     pg_restore --no-owner --dbname=postgres://…/liveblog_restored liveblog.dump
-    DATABASE_URL=postgres://…/liveblog_restored npm run db:new-epoch
-  and start the processes with that DATABASE_URL.`;
+  and start the processes with that DATABASE_URL: the restored database gets a new epoch at
+  its first start. Restored over the same database (pg_restore --clean) instead, run
+  npm run db:new-epoch on it before starting.`;
 
 async function main(args: string[]): Promise<number> {
   const overwrite = args.includes('--overwrite');

@@ -7,7 +7,8 @@ import { runPendingMigrations } from '../database/migrations';
 /**
  * `npm run db:new-epoch`: gives the configured database (SQLite or PostgreSQL) a new epoch, so
  * that readers of the database it replaces reset instead of resuming at ids that now mean
- * other entries. Run after restoring a PostgreSQL dump, before starting (docs/backups.md).
+ * other entries. A restore into a new database gets one by itself at its first start; this is
+ * for a PostgreSQL dump restored over the same database, before starting (docs/backups.md).
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { signsSessions: false });

@@ -103,6 +103,7 @@ describe('insertRow', () => {
         postId,
         payload: `{"postId":${postId}}`,
         createdAt,
+        epoch: 'Qm9vdHN0cmFwcGVk',
       });
 
     const ids = await dataSource.transaction(async (manager) => [

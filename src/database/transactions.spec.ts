@@ -41,6 +41,7 @@ function appendEvent(manager: EntityManager, { blog }: Fixture, post: Post): Pro
       postId: post.id,
       payload: JSON.stringify({ postId: post.id }),
       createdAt: new Date(),
+      epoch: 'Qm9vdHN0cmFwcGVk',
     }),
   );
 }

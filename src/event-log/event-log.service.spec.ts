@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { openTestDatabase, saveEditorAndBlog, saveEntry } from '../../test/support/test-database';
 import { User } from '../auth/user.entity';
 import { Blog } from '../blogs/blog.entity';
+import { DatabaseEpoch } from '../database/database-epoch';
 import { Transactions } from '../database/transactions';
 import { Post } from '../posts/post.entity';
 import { EventBus } from './event-bus';
@@ -41,6 +42,7 @@ async function setUp(): Promise<Fixture> {
     dataSource.getRepository(LogEvent),
     new Transactions(dataSource),
     feed,
+    await DatabaseEpoch.of(dataSource.manager),
   );
   return { dataSource, eventLog, published, blog, author };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, MoreThan, Repository } from 'typeorm';
+import { DatabaseEpoch } from '../database/database-epoch';
 import { readSetting } from '../database/settings';
 import { Transactions } from '../database/transactions';
 import { MetricsService } from '../metrics/metrics.service';
@@ -30,6 +31,7 @@ export class EventLog {
     @InjectRepository(LogEvent) private readonly events: Repository<LogEvent>,
     private readonly transactions: Transactions,
     private readonly feed: LogFeed,
+    private readonly epoch: DatabaseEpoch,
     private readonly metrics: MetricsService = new MetricsService(),
   ) {}
 
@@ -103,6 +105,7 @@ export class EventLog {
       postId: event.postId,
       payload: JSON.stringify(event.data),
       createdAt: new Date(),
+      epoch: this.epoch.id,
     });
     logged.id = await this.feed.append(manager, logged);
     return logged;

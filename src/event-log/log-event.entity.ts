@@ -41,4 +41,11 @@ export class LogEvent {
 
   @Column({ type: Date })
   createdAt!: Date;
+
+  /**
+   * The database's epoch when the event was written (database-epoch.ts): a restored copy keeps
+   * its events' epochs, so a webhook's repeat of one carries the epoch it was first sent with.
+   */
+  @Column({ type: 'varchar', length: 16 })
+  epoch!: string;
 }

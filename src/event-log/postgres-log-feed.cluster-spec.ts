@@ -7,6 +7,7 @@ import { User } from '../auth/user.entity';
 import { Blog } from '../blogs/blog.entity';
 import { dataSourceOptions } from '../database/data-source-options';
 import { runPendingMigrations } from '../database/migrations';
+import { DatabaseEpoch } from '../database/database-epoch';
 import { Transactions } from '../database/transactions';
 import { MetricsService } from '../metrics/metrics.service';
 import { EventBus } from './event-bus';
@@ -63,6 +64,7 @@ async function startProcess(
     dataSource.getRepository(LogEvent),
     new Transactions(dataSource),
     feed,
+    await DatabaseEpoch.of(dataSource.manager),
   );
   const process = { dataSource, eventLog, feed, bus, delivered };
   processes.push(process);
@@ -312,8 +314,8 @@ function insertEventAndCommit(): Promise<number> {
 
 async function insertBareEvent(manager: EntityManager): Promise<number> {
   const [{ id }] = await manager.query<{ id: number }[]>(
-    `INSERT INTO "events" ("blogId", "type", "postId", "payload", "createdAt")
-     VALUES ($1, 'delete', 0, '{}', now()) RETURNING "id"`,
+    `INSERT INTO "events" ("blogId", "type", "postId", "payload", "createdAt", "epoch")
+     VALUES ($1, 'delete', 0, '{}', now(), 'bare') RETURNING "id"`,
     [world.blog.id],
   );
   return id;

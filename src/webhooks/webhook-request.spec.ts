@@ -6,8 +6,13 @@ describe('webhookBody', () => {
   it("should carry the epoch, the event's id, type and blog, and its logged payload untouched", () => {
     const payload = '{"post":{"id":7,"body":"Goal! \\u2028 1-0"}}';
     const body = webhookBody(
-      'Qm9vdHN0cmFwcGVk',
-      { id: 42, type: 'post', payload, createdAt: new Date('2026-12-06T09:20:00Z') },
+      {
+        epoch: 'Qm9vdHN0cmFwcGVk',
+        id: 42,
+        type: 'post',
+        payload,
+        createdAt: new Date('2026-12-06T09:20:00Z'),
+      },
       { id: 3, slug: 'cup-final' },
     );
 

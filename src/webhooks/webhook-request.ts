@@ -6,18 +6,17 @@ import type { LogEvent } from '../event-log/log-event.entity';
 export const USER_AGENT = 'Liveblog-Webhooks/1';
 
 /**
- * The body of an event's request: the database's epoch and the event's id (together the
- * receiver's idempotency key: a restored database hands out ids again), type and blog, and its
- * `data` exactly as the stream carries it (the logged payload, spliced in as is, never
- * re-encoded).
+ * The body of an event's request: the epoch the event was written in and its id (together the
+ * receiver's idempotency key: a restored database hands out ids again, under a new epoch, and
+ * repeats its copy's events under their own), type and blog, and its `data` exactly as the
+ * stream carries it (the logged payload, spliced in as is, never re-encoded).
  */
 export function webhookBody(
-  epoch: string,
-  event: Pick<LogEvent, 'id' | 'type' | 'payload' | 'createdAt'>,
+  event: Pick<LogEvent, 'epoch' | 'id' | 'type' | 'payload' | 'createdAt'>,
   blog: { id: number; slug: string },
 ): string {
   const head = JSON.stringify({
-    epoch,
+    epoch: event.epoch,
     id: event.id,
     type: event.type,
     blog: { id: blog.id, slug: blog.slug },

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createApiToken, createBlog, createUser, signIn } from './factories';
 import { ApiWriter, EventSourceReader } from './sse-client';
 import type { TestApp, TestAppPool } from './test-app';
+import { WebhookReceiver } from './webhook-receiver';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli');
 
@@ -61,11 +62,23 @@ export interface RestoreSteps {
   restore(testApp: TestApp): Promise<Record<string, string>>;
 }
 
+/** Pauses or resumes a webhook through the API. */
+async function setWebhookActive(testApp: TestApp, token: string, id: number, active: boolean) {
+  await request(testApp.url)
+    .patch(`/api/webhooks/${id}`)
+    .auth(token, { type: 'bearer' })
+    .send({ active })
+    .expect(200);
+}
+
 /**
  * The issue's case: a reader saw events the backup does not hold; the restored database hands
  * out the same ids again for other entries. The reader must reset (and learn the new epoch)
  * rather than resume at a cursor that only looks valid, and then follow live, also across a
  * reconnect, without resetting again.
+ *
+ * A webhook paused in the copy sends again, once resumed, what it had sent after the backup:
+ * those repeats carry the epoch they were first sent with, the ids handed out again the new one.
  */
 export async function expectReaderToResetAfterRestore(
   pool: TestAppPool,
@@ -76,9 +89,11 @@ export async function expectReaderToResetAfterRestore(
   const env = { SSE_RETRY_MS: '100' };
   let testApp = await pool.startIn(dataDir, env);
   const port = new URL(testApp.url).port;
-  const editor = await createUser(testApp);
+  // An admin: webhooks are theirs.
+  const editor = await createUser(testApp, { role: 'admin' });
   const token = await createApiToken(await signIn(testApp, editor));
   const { slug } = await createBlog(testApp, token);
+  const receiver = await new WebhookReceiver().start();
   let writer = new ApiWriter(testApp, token);
   const readers: EventSourceReader[] = [];
   const follow = (url: string, lastEventId?: string) => {
@@ -87,15 +102,27 @@ export async function expectReaderToResetAfterRestore(
     return reader;
   };
   try {
-    await writer.publish(slug, 'Kick-off');
+    const { body: added } = await request(testApp.url)
+      .post('/api/webhooks')
+      .auth(token, { type: 'bearer' })
+      .send({ url: receiver.url, blog: slug })
+      .expect(201);
+    receiver.secret = added.secret as string;
+    const webhookId = added.webhook.id as number;
+    // Paused in the copy, its cursor before the copy's last event.
+    await setWebhookActive(testApp, token, webhookId, false);
+    const kickOff = await writer.publish(slug, 'Kick-off');
     const page = await readPageStream(testApp, slug);
     expect(page.epoch).toMatch(/^[\w-]{16}$/);
     const before = follow(pageStreamUrl(testApp, page));
     await before.waitForOpen();
 
     await steps.backUp(testApp);
+    await setWebhookActive(testApp, token, webhookId, true);
     const lost = [await writer.publish(slug, 'Lost 1'), await writer.publish(slug, 'Lost 2')];
     await before.waitForId(lost[1].eventId);
+    await receiver.waitForId(lost[1].eventId);
+    const sentBefore = receiver.calls.length;
     before.close();
     writer.close();
     await pool.close(testApp);
@@ -123,6 +150,18 @@ export async function expectReaderToResetAfterRestore(
       epoch: expect.not.stringMatching(`^${page.epoch}$`),
     });
     resumed.close();
+
+    await setWebhookActive(testApp, token, webhookId, true);
+    await receiver.waitForId(again[2].eventId);
+    const sent = receiver.calls.map((call) => [call.json.id, call.json.epoch]);
+    expect(sent.slice(0, sentBefore)).toEqual(
+      [kickOff, ...lost].map((write) => [write.eventId, page.epoch]),
+    );
+    // The copy's event again under its own epoch: a receiver sees a repeat.
+    expect(sent.slice(sentBefore)).toEqual([
+      [kickOff.eventId, page.epoch],
+      ...again.map((write) => [write.eventId, epoch]),
+    ]);
 
     // As the page's script does: reload the entries, then follow in the new epoch.
     const { body: reloaded } = await request(testApp.url)
@@ -152,5 +191,6 @@ export async function expectReaderToResetAfterRestore(
   } finally {
     writer.close();
     for (const reader of readers) reader.close();
+    await receiver.stop();
   }
 }

@@ -7,7 +7,13 @@ import { waitUntil } from './sse-client';
 export interface WebhookCall {
   headers: IncomingMessage['headers'];
   body: string;
-  json: { id: number; type: string; blog: { id: number; slug: string }; data: unknown };
+  json: {
+    epoch: string;
+    id: number;
+    type: string;
+    blog: { id: number; slug: string };
+    data: unknown;
+  };
   /** The signature checked out with the secret the receiver had then, within five minutes. */
   verified: boolean;
   /** What the receiver answered; null for a request it held unanswered. */
