@@ -1,6 +1,10 @@
+import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { writeSetting } from '../src/database/settings';
-import { PRUNED_THROUGH_SETTING } from '../src/event-log/event-log.service';
+import { StorageStatus } from '../src/database/storage-status';
+import { Transactions } from '../src/database/transactions';
+import { EventLog, PRUNED_THROUGH_SETTING } from '../src/event-log/event-log.service';
+import { WebhookSender } from '../src/webhooks/webhook-sender';
 import {
   createBlog,
   createUser,
@@ -90,6 +94,40 @@ async function hookView(world: Staffed, hook: Hook) {
   return (response.body.webhooks as Array<Record<string, any>>).find(
     (view) => view.id === hook.id,
   )!;
+}
+
+/**
+ * Watches a webhook's row from now on for writes, also those that change nothing (and take its
+ * lock all the same): PostgreSQL gives a written row a new xmin; on SQLite, a trigger of the
+ * app's one connection notes them. `written()` tells, and stops watching.
+ */
+async function watchRowWrites(testApp: TestApp, hookId: number) {
+  const database = testApp.database;
+  if (database.options.type === 'postgres') {
+    const xmin = async () => {
+      const [row] = await database.query<Array<{ xmin: string }>>(
+        `SELECT xmin::text AS "xmin" FROM "webhooks" WHERE "id" = $1`,
+        [hookId],
+      );
+      return row.xmin;
+    };
+    const before = await xmin();
+    return { written: async () => (await xmin()) !== before };
+  }
+  await database.query(`CREATE TEMP TABLE "webhook_row_writes" ("webhookId" INTEGER)`);
+  await database.query(
+    `CREATE TEMP TRIGGER "note_webhook_row_writes" AFTER UPDATE ON main."webhooks" WHEN NEW."id" = ${hookId} BEGIN INSERT INTO "webhook_row_writes" VALUES (NEW."id"); END`,
+  );
+  return {
+    written: async () => {
+      const [{ writes }] = await database.query<Array<{ writes: number }>>(
+        `SELECT COUNT(*) AS "writes" FROM "webhook_row_writes"`,
+      );
+      await database.query(`DROP TRIGGER "note_webhook_row_writes"`);
+      await database.query(`DROP TABLE "webhook_row_writes"`);
+      return writes > 0;
+    },
+  };
 }
 
 const publish = async (world: Staffed, slug: string, body?: string) =>
@@ -345,6 +383,39 @@ describe('Webhooks', () => {
       expect(after.calls[0].verified).toBe(true);
     });
 
+    it("should leave alone at a sweep the row of a webhook whose blog's next event is next", async () => {
+      const [own, other, quiet] = [
+        await createBlog(world.testApp, world.token),
+        await createBlog(world.testApp, world.token),
+        await createBlog(world.testApp, world.token),
+      ];
+      const pause = (hook: Hook) =>
+        request(world.testApp.url)
+          .patch(`/api/webhooks/${hook.id}`)
+          .auth(world.token, { type: 'bearer' })
+          .send({ active: false })
+          .expect(200);
+      const hook = await addHook(world, await newReceiver(), own.slug);
+      const witness = await addHook(world, await newReceiver(), quiet.slug);
+      await pause(hook);
+      await pause(witness);
+      const writes = await watchRowWrites(world.testApp, hook.id);
+
+      // Right after its cursor: the sweep has nowhere to move it.
+      expect(await publish(world, own.slug)).toBe(hook.lastEventId + 1);
+      const othersEvent = await publish(world, other.slug);
+      // The witness moves in the same statement as any the sweep makes.
+      await waitUntil(
+        async () => (await hookView(world, witness)).lastEventId === othersEvent,
+        () => `the sweep to move webhook ${witness.id} past event ${othersEvent}`,
+        10_000,
+        100,
+      );
+
+      expect(await writes.written()).toBe(false);
+      expect((await hookView(world, hook)).lastEventId).toBe(hook.lastEventId);
+    });
+
     it('should not record as skipped the pruned events of other blogs, missed while paused', async () => {
       const receiver = await newReceiver();
       const [own, other] = [
@@ -407,6 +478,11 @@ describe('Webhooks', () => {
         .auth(world.token, { type: 'bearer' })
         .send({ active: true })
         .expect(200);
+      // At once, not only when its blog next publishes.
+      await waitUntil(
+        async () => (await hookView(world, hook)).lastEventId === pruned,
+        () => `webhook ${hook.id} moved past the pruned event ${pruned}`,
+      );
       const next = await publish(world, slug);
       await receiver.waitForId(next);
 
@@ -422,6 +498,53 @@ describe('Webhooks', () => {
         outcome: 'skipped',
         error: `Events up to #${pruned} were pruned from the log before they could be sent`,
       });
+    });
+  });
+
+  describe('its log', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('should not say that looking for due webhooks works again while writes fail and it does not look', async () => {
+      const { app } = world.testApp;
+      const [sender, storageStatus] = [app.get(WebhookSender), app.get(StorageStatus)];
+      const logged = jest.spyOn(Logger.prototype, 'log');
+      const loggedError = jest.spyOn(Logger.prototype, 'error');
+      const worksAgain = () =>
+        logged.mock.calls.filter(([message]) => message === 'Looking for due webhooks works again');
+      jest.spyOn(app.get(EventLog), 'publishedThrough').mockImplementationOnce(() => {
+        throw new Error('the log cannot be read');
+      });
+      sender.wake();
+      await waitUntil(
+        () =>
+          loggedError.mock.calls.some(
+            ([message]) => message === 'Looking for due webhooks failed: the log cannot be read',
+          ),
+        () => 'the failed look logged',
+      );
+
+      // Writes fail, the probe too: the looks that follow are skipped.
+      const diskFull = Object.assign(new Error('database or disk is full'), {
+        code: 'SQLITE_FULL',
+      });
+      const probe = jest.spyOn(app.get(Transactions), 'run').mockRejectedValue(diskFull);
+      storageStatus.writeFailed('disk-full');
+      sender.wake();
+      await waitUntil(
+        () => probe.mock.calls.length > 0,
+        () => 'the write probe',
+      );
+      // The skipped look ends on the probe's answer: after it, and the promise jobs it queued.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(worksAgain()).toEqual([]);
+
+      probe.mockRestore();
+      storageStatus.writeSucceeded();
+      sender.wake();
+      await waitUntil(
+        () => worksAgain().length === 1,
+        () => 'the look that works logged',
+      );
     });
   });
 

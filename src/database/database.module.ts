@@ -9,6 +9,7 @@ import { FailedQueryLogger } from './failed-query-logger';
 import { runPendingMigrations } from './migrations';
 import { StorageStatus } from './storage-status';
 import { Transactions } from './transactions';
+import { WriteProbe } from './write-probe';
 
 @Global()
 @Module({
@@ -36,12 +37,13 @@ import { Transactions } from './transactions';
   providers: [
     StorageStatus,
     Transactions,
+    WriteProbe,
     {
       provide: DatabaseEpoch,
       inject: [DataSource],
       useFactory: (dataSource: DataSource) => DatabaseEpoch.of(dataSource.manager),
     },
   ],
-  exports: [StorageStatus, Transactions, DatabaseEpoch],
+  exports: [StorageStatus, Transactions, WriteProbe, DatabaseEpoch],
 })
 export class DatabaseModule {}

@@ -3,23 +3,22 @@ import { openTestDatabase, type TestDatabase } from '../../test/support/test-dat
 import { readSetting } from '../database/settings';
 import { StorageStatus } from '../database/storage-status';
 import { Transactions } from '../database/transactions';
+import { WriteProbe } from '../database/write-probe';
 import { StorageHealthIndicator } from './storage.health';
 
 describe(StorageHealthIndicator.name, () => {
   let database: TestDatabase;
   let storageStatus: StorageStatus;
   let transactions: Transactions;
+  let writeProbe: WriteProbe;
   let indicator: StorageHealthIndicator;
 
   beforeEach(async () => {
     database = await openTestDatabase();
     storageStatus = new StorageStatus();
     transactions = new Transactions(database.dataSource, storageStatus);
-    indicator = new StorageHealthIndicator(
-      new HealthIndicatorService(),
-      storageStatus,
-      transactions,
-    );
+    writeProbe = new WriteProbe(storageStatus, transactions);
+    indicator = new StorageHealthIndicator(new HealthIndicatorService(), storageStatus, writeProbe);
   });
 
   afterEach(() => database.remove());
@@ -64,6 +63,21 @@ describe(StorageHealthIndicator.name, () => {
           message: 'Writes fail: its disk is full',
         },
       });
+    });
+
+    it('should share the bound with the background work that probes too', async () => {
+      const diskFull = Object.assign(new Error('database or disk is full'), {
+        code: 'SQLITE_FULL',
+      });
+      const run = jest.spyOn(transactions, 'run').mockRejectedValue(diskFull);
+      storageStatus.writeFailed('disk-full');
+
+      await expect(writeProbe.writesWork()).resolves.toBe(false);
+      await expect(indicator.isWritable('storage')).resolves.toMatchObject({
+        storage: { status: 'down' },
+      });
+
+      expect(run).toHaveBeenCalledTimes(1);
     });
   });
 });

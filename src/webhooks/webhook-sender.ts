@@ -11,10 +11,10 @@ import type { Subscription } from 'rxjs';
 import { EntityManager, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AppConfig } from '../config/app-config';
-import { DatabaseEpoch } from '../database/database-epoch';
 import { storageFailureOf } from '../database/database-errors';
 import { StorageStatus } from '../database/storage-status';
 import { Transactions } from '../database/transactions';
+import { WriteProbe } from '../database/write-probe';
 import { EventBus } from '../event-log/event-bus';
 import { EventLog, PRUNED_THROUGH_SETTING } from '../event-log/event-log.service';
 import { LogEvent } from '../event-log/log-event.entity';
@@ -37,11 +37,18 @@ const SWEEP_MS = 5000;
  */
 const LEASE_MARGIN_MS = 5000;
 /**
+ * A request goes out only while the lease outlasts its timeout by this much: the time between
+ * the check and the request's start, so that the next holder's request cannot overlap it.
+ */
+const LEASE_SLACK_MS = 1000;
+/**
  * The database's clock, on PostgreSQL: processes on several machines compare leases and
  * backoffs in SQL against it, never against their own clocks (a process whose clock is ahead
  * would take a lease still held). In UTC, as every timestamp is stored (data-source-options.ts).
  */
 const DATABASE_NOW = "(now() AT TIME ZONE 'UTC')";
+/** How far LOG_RETENTION_DAYS pruned the log: 0 before it ever did. */
+const PRUNED_THROUGH = `COALESCE((SELECT CAST("value" AS INTEGER) FROM "settings" WHERE "name" = :prunedSetting), 0)`;
 
 /**
  * Sends each webhook the log's events after its cursor, one at a time and in id order, in the
@@ -62,7 +69,8 @@ const DATABASE_NOW = "(now() AT TIME ZONE 'UTC')";
  * ids after its copy's last event again, under a new epoch.
  *
  * While writes fail (a full disk), nothing is sent: a request would go out but its outcome
- * could not be recorded, so the same event would go out again at every sweep.
+ * could not be recorded, so the same event would go out again at every sweep. Each look tries
+ * a write then (WriteProbe), so that sending resumes once writes work, in a quiet process too.
  */
 @Injectable()
 export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -100,8 +108,8 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
     private readonly eventLog: EventLog,
     private readonly eventBus: EventBus,
     private readonly config: AppConfig,
-    private readonly epoch: DatabaseEpoch,
     private readonly storageStatus: StorageStatus,
+    private readonly writeProbe: WriteProbe,
   ) {
     this.leasesShared = webhooks.manager.connection.options.type === 'postgres';
     // Every request under way listens for the shutdown: more than Node's default of ten at once
@@ -149,7 +157,9 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
     }
     this.looking = this.startDueRuns()
       .then(
-        () => this.lookEnded(null),
+        (looked) => {
+          if (looked) this.lookEnded(null);
+        },
         (error: Error) => this.lookEnded(error),
       )
       .finally(() => {
@@ -172,10 +182,10 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
   /**
    * One cheap query for every wake-up, whatever the number of webhooks that have nothing to do:
    * a blog's webhook is due only when its blog has an event for it, so the other blogs' events
-   * make no work for it.
+   * make no work for it. False when it did not look, writes failing still.
    */
-  private async startDueRuns(): Promise<void> {
-    if (this.storageStatus.current()) return;
+  private async startDueRuns(): Promise<boolean> {
+    if (!(await this.writeProbe.writesWork())) return false;
     const through = this.eventLog.publishedThrough();
     if (this.sweepDue) {
       this.sweepDue = false;
@@ -188,7 +198,10 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
       .where('webhook.active = :active', { active: true })
       .andWhere('webhook.lastEventId < :through', { through })
       .andWhere(
-        `(webhook.blogId IS NULL OR EXISTS (SELECT 1 FROM "events" "event" WHERE "event"."blogId" = webhook.blogId AND "event"."id" > webhook.lastEventId AND "event"."id" <= :through))`,
+        // Or events were pruned after its cursor: its run records them as skipped and moves it
+        // on now, not when its blog next publishes (the sweep leaves such a cursor alone).
+        `(webhook.blogId IS NULL OR EXISTS (SELECT 1 FROM "events" "event" WHERE "event"."blogId" = webhook.blogId AND "event"."id" > webhook.lastEventId AND "event"."id" <= :through) OR webhook.lastEventId < ${PRUNED_THROUGH})`,
+        { prunedSetting: PRUNED_THROUGH_SETTING },
       )
       .andWhere(`(webhook.nextAttemptAt IS NULL OR webhook.nextAttemptAt <= ${now})`, {
         now: new Date(),
@@ -200,6 +213,7 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
       );
     }
     for (const { id } of await due.getMany()) this.run(id);
+    return true;
   }
 
   /**
@@ -207,21 +221,23 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
    * next one: one statement per sweep, not a write per event and webhook. Paused ones too: so a
    * cursor is never far behind, and events pruned past it (LOG_RETENTION_DAYS) were its own.
    * Not one with pruned events after it: which of them were its own is unknown, and its run
-   * records them as skipped.
+   * records them as skipped. Only the cursors that move: a rewrite of an unchanged row would
+   * take its lock from a run's write at every sweep, in every process.
    */
   private async advanceIdleCursors(through: number): Promise<void> {
     if (through <= this.advancedThrough) return;
     const nextOfItsBlog = `SELECT MIN("event"."id") - 1 FROM "events" "event" WHERE "event"."blogId" = "webhooks"."blogId" AND "event"."id" > "webhooks"."lastEventId" AND "event"."id" <= :through`;
-    const prunedThrough = `SELECT CAST("value" AS INTEGER) FROM "settings" WHERE "name" = :prunedSetting`;
+    const advanced = `COALESCE((${nextOfItsBlog}), :through)`;
     await this.transactions.run((manager) =>
       manager
         .createQueryBuilder()
         .update(Webhook)
-        .set({ lastEventId: () => `COALESCE((${nextOfItsBlog}), :through)` })
+        .set({ lastEventId: () => advanced })
         .where('"blogId" IS NOT NULL AND "lastEventId" < :through', { through })
-        .andWhere(`"lastEventId" >= COALESCE((${prunedThrough}), 0)`, {
+        .andWhere(`"lastEventId" >= ${PRUNED_THROUGH}`, {
           prunedSetting: PRUNED_THROUGH_SETTING,
         })
+        .andWhere(`${advanced} > "lastEventId"`)
         .execute(),
     );
     this.advancedThrough = through;
@@ -360,12 +376,12 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
    */
   private async deliver(webhook: Webhook, event: LogEvent): Promise<boolean> {
     if (!(await this.stillSending(webhook))) return false;
-    const body = webhookBody(this.epoch.id, event, event.blog!);
+    const body = webhookBody(event, event.blog!);
     const started = Date.now();
     const headers = {
       'Content-Type': 'application/json',
       'User-Agent': USER_AGENT,
-      'Liveblog-Epoch': this.epoch.id,
+      'Liveblog-Epoch': event.epoch,
       'Liveblog-Event-Id': String(event.id),
       'Liveblog-Event-Type': event.type,
       'Liveblog-Webhook-Id': String(webhook.id),
@@ -414,7 +430,9 @@ export class WebhookSender implements OnApplicationBootstrap, BeforeApplicationS
     if (this.leasesShared) {
       query
         .andWhere('webhook.leaseOwner = :owner', { owner: this.owner })
-        .andWhere(`webhook.leaseUntil > ${this.databaseTimeIn(this.config.WEBHOOK_TIMEOUT_MS)()}`);
+        .andWhere(
+          `webhook.leaseUntil > ${this.databaseTimeIn(this.config.WEBHOOK_TIMEOUT_MS + LEASE_SLACK_MS)()}`,
+        );
     }
     const row = await query.getOne();
     if (!row) return false;
