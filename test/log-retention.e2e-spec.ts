@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { LessThanOrEqual } from 'typeorm';
+import { DatabaseEpoch } from '../src/database/database-epoch';
 import { readSetting } from '../src/database/settings';
 import { Transactions } from '../src/database/transactions';
 import { PRUNED_THROUGH_SETTING } from '../src/event-log/event-log.service';
@@ -205,6 +206,7 @@ describe('A bounded event log (LOG_RETENTION_DAYS)', () => {
 async function insertOldEvents(testApp: TestApp, blogId: number, count: number): Promise<void> {
   const repository = testApp.database.getRepository(LogEvent);
   const createdAt = new Date(Date.now() - 30 * DAY_MS);
+  const epoch = testApp.app.get(DatabaseEpoch).id;
   for (let start = 0; start < count; start += 1000) {
     const rows = Array.from({ length: Math.min(1000, count - start) }, (_, index) =>
       repository.create({
@@ -213,6 +215,7 @@ async function insertOldEvents(testApp: TestApp, blogId: number, count: number):
         postId: start + index + 1,
         payload: JSON.stringify({ postId: start + index + 1 }),
         createdAt,
+        epoch,
       }),
     );
     await repository.insert(rows);
